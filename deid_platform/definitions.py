@@ -1,0 +1,11 @@
+"""Assembles the code location: assets, checks and resources."""
+
+from dagster import Definitions
+
+from deid_platform.defs.corpora import real_corpus, real_corpus_files, training_subset
+from deid_platform.resources import default_resources
+
+source_assets = [real_corpus_files]
+assets = [real_corpus, training_subset]
+
+defs = Definitions(assets=[*source_assets, *assets], resources=default_resources())

@@ -1,0 +1,55 @@
+"""A snapshot of the asset graph: keys, partitions, groups, owners, kinds, deps, code versions.
+Regenerate with UPDATE_SNAPSHOTS=1 after an intended change, and review the diff."""
+
+import json
+import os
+from pathlib import Path
+
+from deid_platform.definitions import defs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+
+
+def describe_graph() -> dict:
+    graph = defs.resolve_asset_graph()
+    out = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        partitions = node.partitions_def
+        dims = getattr(partitions, "partitions_defs", None)
+        out[key.to_user_string()] = {
+            "materializable": node.is_materializable,
+            "observable": node.is_observable,
+            "group": node.group_name,
+            "owners": sorted(node.owners),
+            "kinds": sorted(node.kinds),
+            "code_version": node.code_version,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "partitions": (
+                {d.name: d.partitions_def.get_partition_keys() for d in dims}
+                if dims
+                else partitions.get_partition_keys()
+                if partitions
+                else None
+            ),
+            "checks": sorted(c.name for c in node.check_keys),
+            "automation": str(node.automation_condition.name)
+            if node.automation_condition
+            else None,
+        }
+    return out
+
+
+def test_asset_graph_matches_snapshot():
+    current = describe_graph()
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_asset_is_documented_and_owned():
+    graph = defs.resolve_asset_graph()
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        assert node.description, key
+        assert node.owners and node.group_name and node.kinds and node.code_version, key
