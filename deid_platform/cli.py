@@ -9,7 +9,7 @@ from pathlib import Path
 
 from deid_platform import settings
 from deid_platform.core.documents import CorpusError, summarize
-from deid_platform.core.formats import FORMATS, read_corpus
+from deid_platform.core.formats import FORMATS, read_corpus, write_corpus
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -73,6 +73,97 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _ner_train(args: argparse.Namespace) -> int:
+    from deid_platform.core.labels import label_set
+    from deid_platform.core.metrics import evaluate
+    from deid_platform.core.ner.predict import predict_documents
+    from deid_platform.core.ner.presets import get_preset
+    from deid_platform.core.ner.training import train_ner
+
+    train = read_corpus(args.train, args.format).documents
+    preset = get_preset(
+        args.preset,
+        epochs=args.epochs,
+        min_steps=args.min_steps,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        model_name_or_path=args.model,
+    )
+    result = train_ner(
+        preset,
+        train,
+        seed=args.seed,
+        labels=label_set(train),
+        report=_progress,
+        max_seconds=args.max_minutes * 60 if args.max_minutes else None,
+    )
+    result.ner.save(args.out, extra={"preset": preset.to_dict()})
+    summary = {
+        "model": str(args.out),
+        "train_seconds": round(result.seconds, 1),
+        "train_steps": result.steps,
+    }
+    if args.dev:
+        dev = read_corpus(args.dev, args.format).documents
+        summary["dev"] = evaluate(dev, predict_documents(result.ner, dev))
+    print(json.dumps(summary, indent=2, default=float))
+    return 0
+
+
+def _ner_evaluate(args: argparse.Namespace) -> int:
+    from deid_platform.core.metrics import evaluate
+    from deid_platform.core.ner.model import load_model
+    from deid_platform.core.ner.predict import predict_documents
+
+    data = read_corpus(args.data, args.format).documents
+    ner = load_model(args.model)
+    print(json.dumps(evaluate(data, predict_documents(ner, data)), indent=2, default=float))
+    return 0
+
+
+def _deidentify(args: argparse.Namespace) -> int:
+    from deid_platform.core.atomic import atomic_directory
+    from deid_platform.core.documents import Document
+    from deid_platform.core.ner.model import load_model
+    from deid_platform.core.ner.predict import predict_documents
+    from deid_platform.core.replace import redact, surrogate
+    from deid_platform.core.validation import decode_utf8
+
+    files = []
+    for path in args.inputs:
+        files.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+    try:
+        docs = [Document(f.stem, decode_utf8(f.read_bytes(), str(f))) for f in files]
+    except CorpusError as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    predicted = predict_documents(load_model(args.model), docs)
+    with atomic_directory(args.out) as staging:
+        write_corpus(
+            predicted,
+            staging / ("annotations" if args.format == "brat" else "annotations.jsonl"),
+            args.format,
+        )
+        (staging / "deidentified").mkdir()
+        for doc in predicted:
+            text = redact(doc) if args.mode == "redact" else surrogate(doc, args.lang, args.seed)
+            (staging / "deidentified" / f"{doc.id}.txt").write_text(text, encoding="utf-8")
+    print(
+        json.dumps(
+            {
+                "documents": len(predicted),
+                "spans": sum(len(d.spans) for d in predicted),
+                "out": str(args.out),
+            }
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deid", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -101,6 +192,39 @@ def build_parser() -> argparse.ArgumentParser:
     demo_corpus.add_argument("--dev", type=int, default=50)
     demo_corpus.add_argument("--test", type=int, default=50)
     demo_corpus.set_defaults(func=_demo_corpus)
+
+    ner = commands.add_parser("ner", help="train and evaluate NER models").add_subparsers(
+        dest="ner_command", required=True
+    )
+    train = ner.add_parser("train", help="train an NER model; print dev metrics as JSON")
+    train.add_argument("--train", type=Path, required=True)
+    train.add_argument("--dev", type=Path)
+    train.add_argument("--format", choices=FORMATS, default="brat")
+    train.add_argument("--preset", choices=["embedded", "gpu", "pretrained"], default="embedded")
+    train.add_argument("--model", help="local directory or hub id for --preset pretrained")
+    train.add_argument("--epochs", type=float)
+    train.add_argument("--min-steps", type=int, help="at least this many optimizer steps")
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--max-minutes", type=float, help="stop training after this wall time")
+    train.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+    train.add_argument("--out", type=Path, required=True)
+    train.set_defaults(func=_ner_train)
+    evaluate = ner.add_parser("evaluate", help="evaluate a model on a corpus; print JSON")
+    evaluate.add_argument("--model", type=Path, required=True)
+    evaluate.add_argument("--data", type=Path, required=True)
+    evaluate.add_argument("--format", choices=FORMATS, default="brat")
+    evaluate.set_defaults(func=_ner_evaluate)
+
+    deid = commands.add_parser("deidentify", help="find PHI in .txt files; redact or replace it")
+    deid.add_argument("--model", type=Path, required=True)
+    deid.add_argument("inputs", type=Path, nargs="+", help=".txt files or folders of them")
+    deid.add_argument("--out", type=Path, required=True)
+    deid.add_argument("--format", choices=["brat", "jsonl"], default="brat")
+    deid.add_argument("--mode", choices=["redact", "surrogate"], default="redact")
+    deid.add_argument("--lang", default="es", help="locale of the surrogates")
+    deid.add_argument("--seed", type=int, default=0)
+    deid.set_defaults(func=_deidentify)
 
     home = commands.add_parser("dagster-home", help="create and print the project DAGSTER_HOME")
     home.set_defaults(func=_dagster_home)

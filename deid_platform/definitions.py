@@ -2,10 +2,11 @@
 
 from dagster import Definitions
 
+from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import real_corpus, real_corpus_files, training_subset
 from deid_platform.resources import default_resources
 
 source_assets = [real_corpus_files]
-assets = [real_corpus, training_subset]
+assets = [real_corpus, training_subset, annotator_model]
 
 defs = Definitions(assets=[*source_assets, *assets], resources=default_resources())

@@ -24,9 +24,11 @@ def run_pipeline(
     fractions: Sequence[str] | None = None,
     resources: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
+    run_config: dict[str, Any] | None = None,
 ) -> None:
     """Observes the corpus files, then materializes every language asset and every
-    language x fraction asset for the given partitions, in dependency order."""
+    language x fraction asset for the given partitions, in dependency order. `run_config` holds
+    `{"ops": {asset: {"config": ...}}}` for the assets that take config."""
     languages = list(languages or language_partitions.get_partition_keys())
     fractions = list(fractions or fraction_partitions.get_partition_keys())
     resources = resources if resources is not None else dict(definitions.defs.resources or {})
@@ -46,12 +48,18 @@ def run_pipeline(
         for fraction in fractions:
             key = language_fraction_key(lang, fraction)
             log(f"materializing {_names(by_both)} [{key}]")
+            selected = AssetSelection.assets(*by_both)
+            names = {a.key.to_user_string() for a in by_both}
+            config = {
+                "ops": {k: v for k, v in (run_config or {}).get("ops", {}).items() if k in names}
+            }
             materialize(
                 [*by_both, *by_language, *sources],
                 instance=instance,
                 resources=resources,
                 partition_key=key,
-                selection=AssetSelection.assets(*by_both),
+                selection=selected,
+                run_config=config,
             )
 
 

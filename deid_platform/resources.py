@@ -15,6 +15,26 @@ from deid_platform import settings
 from deid_platform.defs.lineage import input_data_versions
 
 
+class Compute(ConfigurableResource):
+    """Where models train: the device and how many CPU threads torch may use. On a 2-core machine
+    two threads collapse as soon as anything else runs, so the default follows OMP_NUM_THREADS."""
+
+    device: str = "auto"
+    threads: int | None = None
+
+    def apply(self) -> str:
+        import os
+
+        import torch
+
+        threads = self.threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+        if threads:
+            torch.set_num_threads(threads)
+        if self.device != "auto":
+            return self.device
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class ArtifactStorage(ConfigurableResource):
     """The artifact store that real data never leaves: corpora, subsets and models, as files."""
 
@@ -47,6 +67,17 @@ class TrackedRun:
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
+
+    def register_model(self, name: str, directory: str | Path, tags: Mapping[str, str]) -> str:
+        """Registers a model directory by reference. The weights stay in the artifact store: a
+        tokenizer trained on real text holds real strings in its vocabulary, so copying the model
+        into MLflow would carry PHI out of the store."""
+        if not self.client.search_registered_models(f"name = '{name}'"):
+            self.client.create_registered_model(name)
+        version = self.client.create_model_version(
+            name, source=Path(directory).resolve().as_uri(), run_id=self.run_id, tags=dict(tags)
+        )
+        return str(version.version)
 
 
 class MlflowTracking(ConfigurableResource):
@@ -103,6 +134,7 @@ class MlflowTracking(ConfigurableResource):
 
 def default_resources() -> dict[str, Any]:
     return {
+        "compute": Compute(),
         "storage": ArtifactStorage(root=str(settings.storage_root())),
         "mlflow": MlflowTracking(
             tracking_uri=settings.mlflow_tracking_uri(),

@@ -36,3 +36,34 @@ def project_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DEID_VAR", str(var))
     monkeypatch.setenv("DAGSTER_HOME", str(var / "dagster"))
     return var
+
+
+PLATFORM_SIZES = {"train": 20, "dev": 5, "test": 5}
+ONE_EPOCH = {"ops": {"annotator_model": {"config": {"epochs": 1, "min_steps": 0}}}}
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory):
+    """The whole graph materialized once, in process, on small demo corpora, with MLflow writing
+    to a temporary sqlite store. Yields (root, instance, resources, mlflow uri)."""
+    from dagster import DagsterInstance
+
+    from deid_platform.core.surrogates import write_demo_corpus
+    from deid_platform.pipeline import run_pipeline
+    from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
+
+    root = tmp_path_factory.mktemp("platform")
+    patch = pytest.MonkeyPatch()
+    for lang in ("es", "sv"):
+        write_demo_corpus(lang, root / "corpora" / lang, seed=1, sizes=PLATFORM_SIZES)
+        patch.setenv(f"DEID_CORPUS_{lang.upper()}", str(root / "corpora" / lang))
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    resources = {
+        "storage": ArtifactStorage(root=str(root / "storage")),
+        "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(root / "artifacts")),
+        "compute": Compute(device="cpu", threads=1),
+    }
+    instance = DagsterInstance.ephemeral()
+    run_pipeline(instance, resources=resources, log=lambda _: None, run_config=ONE_EPOCH)
+    yield root, instance, resources, uri
+    patch.undo()

@@ -51,3 +51,84 @@ def test_demo_corpus_command_writes_brat(tmp_path):
     assert json.loads(result.stdout)["documents"] == {"train": 6, "dev": 2, "test": 2}
     check = run("corpus", "validate", str(tmp_path / "sv" / "train"), "--format", "brat")
     assert json.loads(check.stdout)["documents"] == 6
+
+
+def test_ner_train_evaluate_and_deidentify(tmp_path):
+    corpus = tmp_path / "es"
+    assert (
+        run(
+            "demo-corpus",
+            "--lang",
+            "es",
+            "--out",
+            str(corpus),
+            "--train",
+            "16",
+            "--dev",
+            "4",
+            "--test",
+            "4",
+        ).returncode
+        == 0
+    )
+    model = tmp_path / "model"
+    trained = run(
+        "ner",
+        "train",
+        "--train",
+        str(corpus / "train"),
+        "--dev",
+        str(corpus / "dev"),
+        "--format",
+        "brat",
+        "--preset",
+        "embedded",
+        "--epochs",
+        "2",
+        "--min-steps",
+        "0",
+        "--out",
+        str(model),
+    )
+    assert trained.returncode == 0, trained.stderr
+    summary = json.loads(trained.stdout)
+    assert summary["train_steps"] > 0 and 0 <= summary["dev"]["token_f1"] <= 1
+    assert "loss" in trained.stderr  # progress goes to stderr
+
+    evaluated = run(
+        "ner", "evaluate", "--model", str(model), "--data", str(corpus / "test"), "--format", "brat"
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    metrics = json.loads(evaluated.stdout)
+    assert set(metrics) >= {
+        "token_f1",
+        "strict_f1",
+        "relaxed_f1",
+        "binary_recall",
+        "leak_score",
+        "per_label",
+    }
+
+    out = tmp_path / "out"
+    done = run(
+        "deidentify",
+        "--model",
+        str(model),
+        str(corpus / "test"),
+        "--out",
+        str(out),
+        "--format",
+        "jsonl",
+        "--mode",
+        "redact",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["documents"] == 4
+    lines = (out / "annotations.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4 and len(list((out / "deidentified").glob("*.txt"))) == 4
+    from deid_platform.core.formats import read_corpus
+    from deid_platform.core.replace import redact
+
+    for doc in read_corpus(out / "annotations.jsonl", "jsonl").documents:
+        written = (out / "deidentified" / f"{doc.id}.txt").read_text(encoding="utf-8")
+        assert written == redact(doc)

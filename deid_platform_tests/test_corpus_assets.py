@@ -2,30 +2,8 @@
 
 import json
 
-import pytest
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+from dagster import AssetKey, AssetRecordsFilter
 from mlflow.tracking import MlflowClient
-
-from deid_platform.core.surrogates import write_demo_corpus
-from deid_platform.pipeline import run_pipeline
-from deid_platform.resources import ArtifactStorage, MlflowTracking
-
-SIZES = {"train": 20, "dev": 5, "test": 5}
-
-
-@pytest.fixture
-def platform(tmp_path, monkeypatch):
-    for lang in ("es", "sv"):
-        write_demo_corpus(lang, tmp_path / "corpora" / lang, seed=1, sizes=SIZES)
-        monkeypatch.setenv(f"DEID_CORPUS_{lang.upper()}", str(tmp_path / "corpora" / lang))
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    resources = {
-        "storage": ArtifactStorage(root=str(tmp_path / "storage")),
-        "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(tmp_path / "art")),
-    }
-    instance = DagsterInstance.ephemeral()
-    run_pipeline(instance, resources=resources, log=lambda _: None)
-    return tmp_path, instance, resources, uri
 
 
 def latest(instance, asset, partition):
@@ -76,7 +54,8 @@ def test_lineage_is_recorded_in_dagster_and_mlflow(platform):
 
     experiment = client.get_experiment_by_name("deid-platform")
     runs = client.search_runs(
-        [experiment.experiment_id], "tags.`dagster.partition_key` = '0.25|es'"
+        [experiment.experiment_id],
+        "tags.`dagster.partition_key` = '0.25|es' and tags.`dagster.asset_key` = 'training_subset'",
     )
     assert len(runs) == 1
     run = runs[0]
@@ -90,8 +69,8 @@ def test_lineage_is_recorded_in_dagster_and_mlflow(platform):
     )
     meta = record.asset_materialization.metadata
     assert meta["mlflow_run_id"].value == run.info.run_id
-    # 2 languages x (1 real_corpus + 4 subsets)
-    assert len(client.search_runs([experiment.experiment_id], max_results=100)) == 10
+    # 2 languages x (1 real_corpus + 4 subsets + 4 annotators)
+    assert len(client.search_runs([experiment.experiment_id], max_results=100)) == 18
 
 
 def test_changed_file_changes_only_that_languages_data_version(platform):

@@ -22,6 +22,7 @@ from deid_platform.core.atomic import atomic_directory
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats import corpus_files, read_splits
 from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
+from deid_platform.core.hashing import files_sha256
 from deid_platform.core.splits import SPLITS, assign_splits, nested_sample
 from deid_platform.defs.metadata import label_table
 from deid_platform.partitions import language_fraction_partitions, language_partitions
@@ -33,12 +34,8 @@ OWNERS = ["team:clinical-nlp"]
 def files_hash(lang: str) -> tuple[str, int]:
     """sha256 over relative paths and bytes of every file of a language's corpus."""
     source = settings.CorpusSource.for_language(lang)
-    digest = hashlib.sha256()
     files = corpus_files(source.path) if source.path.exists() else []
-    for file in files:
-        digest.update(str(file.relative_to(source.path.parent)).encode())
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest(), len(files)
+    return files_sha256(files, source.path.parent), len(files)
 
 
 @observable_source_asset(

@@ -17,3 +17,15 @@ def label_table(columns: Mapping[str, Mapping[str, int]]) -> MetadataValue:
         for label in labels
     ]
     return MetadataValue.md("\n".join([header, rule, *rows]))
+
+
+def per_label_table(per_label: Mapping[str, Mapping[str, float]]) -> MetadataValue:
+    rows = [
+        f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        for label, v in sorted(per_label.items())
+    ]
+    return MetadataValue.md(
+        "\n".join(
+            ["| label | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|", *rows]
+        )
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from deid_platform.core.documents import Corpus, CorpusError, Document, Span
-from deid_platform.core.text import word_offsets
+from deid_platform.core.tagging import word_tags
 from deid_platform.core.validation import Reporter, check_document, decode_utf8
 
 OUTSIDE = {"O", "0"}
@@ -133,26 +133,13 @@ def write_conll(documents: list[Document], file: str | Path) -> None:
     rows: list[str] = []
     for doc in documents:
         rows.append(f"{DOCSTART} O\n\n")
-        for line_start, line in _lines_with_offsets(doc.text):
-            tokens = [(line_start + a, line_start + b) for a, b in word_offsets(line)]
-            if not tokens:
-                continue
-            previous = None
-            for start, end in tokens:
-                span = next((s for s in doc.spans if s.start < end and start < s.end), None)
-                if span is None:
-                    label, previous = "O", None
-                else:
-                    label = f"{'I' if previous == span else 'B'}-{span.label}"
-                    previous = span
-                rows.append(f"{doc.text[start:end]} {label}\n")
+        words, tags = word_tags(doc.text, doc.spans)
+        previous_end = None
+        for (start, end), tag in zip(words, tags, strict=True):
+            if previous_end is not None and "\n" in doc.text[previous_end:start]:
+                rows.append("\n")
+            rows.append(f"{doc.text[start:end]} {tag}\n")
+            previous_end = end
+        if words:
             rows.append("\n")
     Path(file).write_text("".join(rows), encoding="utf-8")
-
-
-def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
-    out, offset = [], 0
-    for line in text.split("\n"):
-        out.append((offset, line))
-        offset += len(line) + 1
-    return out

@@ -1,0 +1,1 @@
+"""NER for PHI: tokenizer training, subword alignment, windowing, training, batched prediction."""

@@ -1,0 +1,101 @@
+"""Building, saving and loading token-classification models as `save_pretrained` directories that
+hold the model, the tokenizer and the label map."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import (
+    AutoModelForTokenClassification,
+    AutoTokenizer,
+    BertConfig,
+    BertForTokenClassification,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from deid_platform.core.documents import Document
+from deid_platform.core.ner.encoding import bio_labels
+from deid_platform.core.ner.presets import NerPreset
+from deid_platform.core.ner.tokenizer import train_ner_tokenizer
+
+SETTINGS_FILE = "deid_ner.json"
+
+
+@dataclass
+class NerModel:
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    max_length: int
+    stride: int
+    # IOB2 transition log-probabilities estimated on the training tags, for Viterbi decoding.
+    transitions: dict[str, list] | None = None
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return {int(k): v for k, v in self.model.config.id2label.items()}
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted({v[2:] for v in self.id2label.values() if v != "O"})
+
+    def save(self, directory: str | Path, extra: dict[str, Any] | None = None) -> None:
+        directory = Path(directory)
+        self.model.save_pretrained(directory)
+        self.tokenizer.save_pretrained(directory)
+        settings = {
+            "max_length": self.max_length,
+            "stride": self.stride,
+            "transitions": self.transitions,
+            **(extra or {}),
+        }
+        (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=1, sort_keys=True))
+
+
+def build_model(preset: NerPreset, labels: list[str], train_docs: list[Document]) -> NerModel:
+    tags = bio_labels(labels)
+    id2label = dict(enumerate(tags))
+    label2id = {v: k for k, v in id2label.items()}
+    if preset.model_name_or_path:
+        tokenizer = AutoTokenizer.from_pretrained(preset.model_name_or_path)
+        model = AutoModelForTokenClassification.from_pretrained(
+            preset.model_name_or_path,
+            num_labels=len(tags),
+            id2label=id2label,
+            label2id=label2id,
+            ignore_mismatched_sizes=True,
+        )
+        max_length = min(preset.max_length, model.config.max_position_embeddings - 2)
+        return NerModel(model, tokenizer, max_length, min(preset.stride, max_length // 2))
+    tokenizer = train_ner_tokenizer(
+        (doc.text for doc in train_docs), preset.vocab_size, preset.max_length
+    )
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=preset.hidden_size,
+        num_hidden_layers=preset.layers,
+        num_attention_heads=preset.heads,
+        intermediate_size=preset.intermediate_size,
+        max_position_embeddings=preset.max_length,
+        hidden_dropout_prob=preset.dropout,
+        attention_probs_dropout_prob=preset.dropout,
+        pad_token_id=tokenizer.pad_token_id,
+        num_labels=len(tags),
+        id2label=id2label,
+        label2id=label2id,
+    )
+    return NerModel(BertForTokenClassification(config), tokenizer, preset.max_length, preset.stride)
+
+
+def load_model(directory: str | Path, device: str | torch.device = "cpu") -> NerModel:
+    directory = Path(directory)
+    settings = json.loads((directory / SETTINGS_FILE).read_text())
+    model = AutoModelForTokenClassification.from_pretrained(directory).to(device).eval()
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    return NerModel(
+        model, tokenizer, settings["max_length"], settings["stride"], settings.get("transitions")
+    )
