@@ -4,9 +4,17 @@ from dagster import Definitions
 
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import real_corpus, real_corpus_files, training_subset
+from deid_platform.defs.generator import adapted_llm, base_llm, synthetic_corpus
 from deid_platform.resources import default_resources
 
 source_assets = [real_corpus_files]
-assets = [real_corpus, training_subset, annotator_model]
+assets = [
+    real_corpus,
+    training_subset,
+    annotator_model,
+    base_llm,
+    adapted_llm,
+    synthetic_corpus,
+]
 
 defs = Definitions(assets=[*source_assets, *assets], resources=default_resources())

@@ -39,7 +39,14 @@ def project_env(tmp_path, monkeypatch):
 
 
 PLATFORM_SIZES = {"train": 20, "dev": 5, "test": 5}
-ONE_EPOCH = {"ops": {"annotator_model": {"config": {"epochs": 1, "min_steps": 0}}}}
+FAST = {
+    "ops": {
+        "annotator_model": {"config": {"epochs": 1, "min_steps": 0}},
+        "base_llm": {"config": {"surrogate_documents": 40, "epochs": 1}},
+        "adapted_llm": {"config": {"epochs": 1}},
+        "synthetic_corpus": {"config": {"volume": 0.3}},
+    }
+}
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +71,6 @@ def platform(tmp_path_factory):
         "compute": Compute(device="cpu", threads=1),
     }
     instance = DagsterInstance.ephemeral()
-    run_pipeline(instance, resources=resources, log=lambda _: None, run_config=ONE_EPOCH)
+    run_pipeline(instance, resources=resources, log=lambda _: None, run_config=FAST)
     yield root, instance, resources, uri
     patch.undo()
