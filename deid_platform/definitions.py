@@ -5,6 +5,8 @@ from dagster import Definitions
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import real_corpus, real_corpus_files, training_subset
 from deid_platform.defs.generator import adapted_llm, base_llm, synthetic_corpus
+from deid_platform.defs.reports import ablation_report
+from deid_platform.defs.synthetic_ner import synthetic_ner_model
 from deid_platform.resources import default_resources
 
 source_assets = [real_corpus_files]
@@ -15,6 +17,8 @@ assets = [
     base_llm,
     adapted_llm,
     synthetic_corpus,
+    synthetic_ner_model,
+    ablation_report,
 ]
 
 defs = Definitions(assets=[*source_assets, *assets], resources=default_resources())

@@ -16,3 +16,8 @@ language_fraction_partitions = MultiPartitionsDefinition(
 
 def language_fraction_key(language: str, fraction: str) -> MultiPartitionKey:
     return MultiPartitionKey({"language": language, "fraction": fraction})
+
+
+def full_fraction() -> str:
+    """The largest configured fraction: "all data" for the paper's single-side ablations."""
+    return max(fraction_partitions.get_partition_keys(), key=float)

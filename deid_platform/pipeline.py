@@ -26,16 +26,21 @@ def run_pipeline(
     log: Callable[[str], None] = print,
     run_config: dict[str, Any] | None = None,
 ) -> None:
-    """Observes the corpus files, then materializes every language asset and every
-    language x fraction asset for the given partitions, in dependency order. `run_config` holds
-    `{"ops": {asset: {"config": ...}}}` for the assets that take config."""
+    """Observes the corpus files, then materializes for each language its language assets, every
+    language x fraction asset, and the reports over all fractions, in dependency order.
+    `run_config` holds `{"ops": {asset: {"config": ...}}}` for the assets that take config."""
     languages = list(languages or language_partitions.get_partition_keys())
     fractions = list(fractions or fraction_partitions.get_partition_keys())
     resources = resources if resources is not None else dict(definitions.defs.resources or {})
     sources = definitions.source_assets
     observe(sources, instance=instance, resources=resources)
-    by_language = [a for a in definitions.assets if a.partitions_def == language_partitions]
     by_both = [a for a in definitions.assets if a.partitions_def == language_fraction_partitions]
+    both_keys = {a.key for a in by_both}
+    by_language, reports = [], []
+    for a in definitions.assets:
+        if a.partitions_def == language_partitions:
+            # Language assets that read every fraction (reports) run after the fractions.
+            (reports if a.asset_deps[a.key] & both_keys else by_language).append(a)
     for lang in languages:
         log(f"materializing {_names(by_language)} [{lang}]")
         materialize(
@@ -44,23 +49,34 @@ def run_pipeline(
             resources=resources,
             partition_key=lang,
             selection=AssetSelection.assets(*by_language),
+            run_config=_config_for(run_config, by_language),
         )
         for fraction in fractions:
             key = language_fraction_key(lang, fraction)
             log(f"materializing {_names(by_both)} [{key}]")
-            selected = AssetSelection.assets(*by_both)
-            names = {a.key.to_user_string() for a in by_both}
-            config = {
-                "ops": {k: v for k, v in (run_config or {}).get("ops", {}).items() if k in names}
-            }
             materialize(
                 [*by_both, *by_language, *sources],
                 instance=instance,
                 resources=resources,
                 partition_key=key,
-                selection=selected,
-                run_config=config,
+                selection=AssetSelection.assets(*by_both),
+                run_config=_config_for(run_config, by_both),
             )
+        if reports:
+            log(f"materializing {_names(reports)} [{lang}]")
+            materialize(
+                [*reports, *by_both, *by_language, *sources],
+                instance=instance,
+                resources=resources,
+                partition_key=lang,
+                selection=AssetSelection.assets(*reports),
+            )
+
+
+def _config_for(run_config: dict[str, Any] | None, assets: Sequence[Any]) -> dict[str, Any]:
+    """The part of `run_config` for the assets of one run (Dagster rejects config for others)."""
+    names = {a.key.to_user_string() for a in assets}
+    return {"ops": {k: v for k, v in (run_config or {}).get("ops", {}).items() if k in names}}
 
 
 def _names(assets: Sequence[Any]) -> str:

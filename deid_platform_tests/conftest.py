@@ -45,6 +45,7 @@ FAST = {
         "base_llm": {"config": {"surrogate_documents": 40, "epochs": 1}},
         "adapted_llm": {"config": {"epochs": 1}},
         "synthetic_corpus": {"config": {"volume": 0.3}},
+        "synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
     }
 }
 

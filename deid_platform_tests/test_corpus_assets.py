@@ -69,10 +69,11 @@ def test_lineage_is_recorded_in_dagster_and_mlflow(platform):
     )
     meta = record.asset_materialization.metadata
     assert meta["mlflow_run_id"].value == run.info.run_id
-    # One MLflow run per asset partition: 2 languages x (real_corpus + base_llm + 4 fractions x
-    # (training_subset, annotator_model, adapted_llm, synthetic_corpus)).
+    # One MLflow run per asset partition: 2 languages x (real_corpus, base_llm, ablation_report
+    # + 4 fractions x (training_subset, annotator_model, adapted_llm, synthetic_corpus,
+    # synthetic_ner_model)).
     runs = client.search_runs([experiment.experiment_id], max_results=200)
-    assert len(runs) == 2 * (2 + 4 * 4)
+    assert len(runs) == 2 * (3 + 4 * 5)
 
 
 def test_changed_file_changes_only_that_languages_data_version(platform):

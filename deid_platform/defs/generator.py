@@ -32,7 +32,11 @@ from deid_platform.core.synthesis import synthesize
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import OWNERS, real_corpus, training_subset
 from deid_platform.defs.metadata import label_table
-from deid_platform.partitions import language_fraction_partitions, language_partitions
+from deid_platform.partitions import (
+    full_fraction,
+    language_fraction_partitions,
+    language_partitions,
+)
 from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
 
 # Far from the seeds of the demo corpora, which stand for real data: the base model must not
@@ -140,17 +144,30 @@ def base_llm(
     )
 
 
+ABLATION_MODES = ("total", "llm_only", "annotator_only")
+
+
 class SyntheticCorpusConfig(Config):
+    mode: str = "total"
+    """The paper's ablations: `total` (LLM and annotator both get the fraction), `llm_only` (the
+    LLM gets the fraction, the annotator all data), `annotator_only` (the annotator gets the
+    fraction, the LLM all data)."""
     volume: float = 4.0
-    """Synthetic tokens as a multiple of the training subset's (paper: 4x)."""
+    """Synthetic tokens as a multiple of the training subset's (paper: 4x; the volume ablation
+    varies it, e.g. 0.05, 1, 4)."""
     top_p: float = 0.95
     temperature: float = 1.0
     prompt_words: int = 3
     """Prompts are the first words of each real dev document (paper: three)."""
-    annotator_fraction: str | None = None
-    """Annotate with the annotator of this fraction instead of the partition's own (the paper's
-    LLM-data-only ablation pins it to 1.0)."""
     seed: int = 13
+
+    def fractions(self, fraction: str, full: str) -> tuple[str, str]:
+        """(LLM fraction, annotator fraction) of a partition under this mode."""
+        if self.mode not in ABLATION_MODES:
+            raise ValueError(f"mode must be one of {ABLATION_MODES}, got {self.mode!r}")
+        llm = full if self.mode == "annotator_only" else fraction
+        annotator = full if self.mode == "llm_only" else fraction
+        return llm, annotator
 
 
 class AdaptedLlmConfig(Config):
@@ -282,20 +299,23 @@ def synthetic_corpus(
     Metadata holds numbers only: the text is previewed only once its privacy audit passed."""
     keys = context.partition_key.keys_by_dimension
     lang, fraction = keys["language"], keys["fraction"]
-    annotator_fraction = config.annotator_fraction or fraction
+    llm_fraction, annotator_fraction = config.fractions(fraction, full_fraction())
     device = compute.apply()
     model, tokenizer = load_adapted_lm(
         storage.path("base_llm", lang, "model"),
-        storage.path("adapted_llm", lang, fraction, "model"),
+        storage.path("adapted_llm", lang, llm_fraction, "model"),
     )
     model.to(device)
     preset = json.loads(storage.path("base_llm", lang, "preset.json").read_text())
-    adapted_sha = directory_sha256(storage.path("adapted_llm", lang, fraction, "model"))
+    adapted_sha = directory_sha256(storage.path("adapted_llm", lang, llm_fraction, "model"))
     annotator_dir = storage.path("annotator_model", lang, annotator_fraction, "model")
     result = synthesize(
         model,
         tokenizer,
-        train=read_jsonl(storage.path("training_subset", lang, fraction, "train.jsonl")).documents,
+        # The volume is relative to the data the LLM was adapted on.
+        train=read_jsonl(
+            storage.path("training_subset", lang, llm_fraction, "train.jsonl")
+        ).documents,
         prompt_docs=read_jsonl(storage.path("real_corpus", lang, "dev.jsonl")).documents,
         annotator_dir=annotator_dir,
         volume=config.volume,
@@ -308,6 +328,7 @@ def synthetic_corpus(
             "adapted_llm_sha256": adapted_sha,
             "annotator_sha256": directory_sha256(annotator_dir),
             "annotator_fraction": annotator_fraction,
+            "llm_fraction": llm_fraction,
         },
         device=device,
         log=context.log.info,
@@ -317,7 +338,18 @@ def synthetic_corpus(
     with atomic_directory(out) as staging:
         write_brat(docs, staging / "brat")
         write_jsonl(docs, staging / "corpus.jsonl")
-        (staging / "stats.json").write_text(json.dumps(result.stats, indent=1))
+        (staging / "stats.json").write_text(
+            json.dumps(
+                {
+                    **result.stats,
+                    "mode": config.mode,
+                    "volume": config.volume,
+                    "llm_fraction": llm_fraction,
+                    "annotator_fraction": annotator_fraction,
+                },
+                indent=1,
+            )
+        )
     summary = summarize(docs)
     content = corpus_hash(docs)
     with mlflow.start_run(context) as run:
@@ -338,6 +370,8 @@ def synthetic_corpus(
     return MaterializeResult(
         metadata={
             **{k: v for k, v in result.stats.items() if isinstance(v, int | float)},
+            "mode": config.mode,
+            "llm_fraction": llm_fraction,
             "annotator_fraction": annotator_fraction,
             "labels": label_table({"synthetic": summary["labels"], "real": result.real_labels}),
             "corpus_sha256": content,
