@@ -164,6 +164,28 @@ def _deidentify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
+    from dagster import DagsterInstance
+
+    from deid_platform.review import build_review, render_markdown
+
+    with DagsterInstance.get() as instance:
+        try:
+            review = build_review(
+                instance,
+                args.language,
+                args.fraction,
+                settings.storage_root(),
+                settings.mlflow_tracking_uri(),
+            )
+        except LookupError as err:
+            print(f"deid audit: {err}", file=sys.stderr)
+            return 1
+    print(json.dumps(review, indent=2, default=str) if args.json else render_markdown(review))
+    return 0 if review["all_links_verified"] else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deid", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     deid.add_argument("--lang", default="es", help="locale of the surrogates")
     deid.add_argument("--seed", type=int, default=0)
     deid.set_defaults(func=_deidentify)
+
+    audit = commands.add_parser(
+        "audit", help="lineage and privacy audit of a synthetic NER model, for a reviewer"
+    )
+    audit.add_argument("--language", required=True)
+    audit.add_argument("--fraction", required=True)
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
+    audit.set_defaults(func=_audit)
 
     home = commands.add_parser("dagster-home", help="create and print the project DAGSTER_HOME")
     home.set_defaults(func=_dagster_home)

@@ -5,6 +5,7 @@ from dagster import Definitions
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import real_corpus, real_corpus_files, training_subset
 from deid_platform.defs.generator import adapted_llm, base_llm, synthetic_corpus
+from deid_platform.defs.privacy import privacy_audit, privacy_review
 from deid_platform.defs.reports import ablation_report
 from deid_platform.defs.synthetic_ner import synthetic_ner_model
 from deid_platform.resources import default_resources
@@ -18,6 +19,8 @@ assets = [
     adapted_llm,
     synthetic_corpus,
     synthetic_ner_model,
+    privacy_audit,
+    privacy_review,
     ablation_report,
 ]
 

@@ -71,7 +71,10 @@ def platform(tmp_path_factory):
         "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(root / "artifacts")),
         "compute": Compute(device="cpu", threads=1),
     }
-    instance = DagsterInstance.ephemeral()
+    # On disk, so that the privacy invariant can scan the event log, runs and compute logs.
+    (root / "dagster_home").mkdir()
+    instance = DagsterInstance.local_temp(str(root / "dagster_home"))
     run_pipeline(instance, resources=resources, log=lambda _: None, run_config=FAST)
     yield root, instance, resources, uri
+    instance.dispose()
     patch.undo()

@@ -146,7 +146,9 @@ def test_long_documents_are_windowed_not_truncated(corpus, trained):
     enc = encode_documents([long_doc], trained.ner.tokenizer)[0]
     assert len(enc.input_ids) > 4 * trained.ner.max_length
     memorised = train_ner(
-        get_preset("embedded", **{**TINY, "epochs": 30}), corpus["train"][:8], seed=1
+        get_preset("embedded", **{**TINY, "epochs": 30, "learning_rate": 3e-3}),
+        corpus["train"][:8],
+        seed=1,
     ).ner
     gold_end = max(s.end for d in corpus["train"][:8] for s in d.spans)
     predicted = predict_documents(memorised, [long_doc])[0]

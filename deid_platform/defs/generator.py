@@ -4,6 +4,9 @@ text, and the synthetic corpus it writes, machine-annotated by the annotator."""
 import json
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     Config,
     DataVersion,
@@ -13,7 +16,7 @@ from dagster import (
 )
 
 from deid_platform.core.atomic import atomic_directory
-from deid_platform.core.documents import corpus_hash, summarize
+from deid_platform.core.documents import Document, corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
 from deid_platform.core.hashing import directory_sha256
@@ -27,8 +30,9 @@ from deid_platform.core.lm.model import (
 )
 from deid_platform.core.lm.presets import get_lm_preset
 from deid_platform.core.lm.training import perplexity, train_causal_lm
+from deid_platform.core.privacy import text_audit
 from deid_platform.core.surrogates import LANGUAGE_PACKS, generate_corpus
-from deid_platform.core.synthesis import synthesize
+from deid_platform.core.synthesis import prompt_of, synthesize
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import OWNERS, real_corpus, training_subset
 from deid_platform.defs.metadata import label_table
@@ -159,6 +163,16 @@ class SyntheticCorpusConfig(Config):
     temperature: float = 1.0
     prompt_words: int = 3
     """Prompts are the first words of each real dev document (paper: three)."""
+    max_excess_phi_replay: float = 0.1
+    """Leak gate: the largest share of the LLM's training PHI strings that may appear in the
+    synthetic text beyond the share of PHI strings of real documents it never saw."""
+    max_verbatim_run: int = 40
+    """Leak gate: a synthetic document may share at most this many consecutive words with a
+    training document..."""
+    max_documents_over_run: int = 0
+    """...except for this many documents."""
+    preview_documents: int = 2
+    """Synthetic documents shown in metadata once the leak gate passed."""
     seed: int = 13
 
     def fractions(self, fraction: str, full: str) -> tuple[str, str]:
@@ -284,6 +298,7 @@ def adapted_llm(
     owners=OWNERS,
     kinds={"pytorch", "jsonl"},
     code_version="1",
+    check_specs=[AssetCheckSpec("leak_gate", asset="synthetic_corpus", blocking=True)],
 )
 def synthetic_corpus(
     context: AssetExecutionContext,
@@ -296,7 +311,9 @@ def synthetic_corpus(
     documents, sampled (nucleus p=0.95, temperature 1.0) to `volume` times the training subset,
     with lengths drawn from the real length distribution; duplicates and empty texts removed; then
     PHI-annotated by the annotator. Stored as BRAT and JSONL with provenance per document.
-    Metadata holds numbers only: the text is previewed only once its privacy audit passed."""
+    The blocking `leak_gate` check (excess PHI replay and long verbatim runs against the LLM's
+    training documents) keeps a failing corpus from training anything downstream. Metadata holds
+    numbers only, and a preview of the text once the gate passed."""
     keys = context.partition_key.keys_by_dimension
     lang, fraction = keys["language"], keys["fraction"]
     llm_fraction, annotator_fraction = config.fractions(fraction, full_fraction())
@@ -334,10 +351,19 @@ def synthetic_corpus(
         log=context.log.info,
     )
     docs = result.documents
+    seen = read_jsonl(storage.path("training_subset", lang, llm_fraction, "train.jsonl")).documents
+    audit = text_audit(
+        [d.text for d in docs], seen, unseen_documents(storage, lang, seen), config.max_verbatim_run
+    )
+    passed = (
+        audit["phi_replay_excess.all"] <= config.max_excess_phi_replay
+        and audit["documents_over_run_threshold"] <= config.max_documents_over_run
+    )
     out = storage.path("synthetic_corpus", lang, fraction)
     with atomic_directory(out) as staging:
         write_brat(docs, staging / "brat")
         write_jsonl(docs, staging / "corpus.jsonl")
+        (staging / "audit.json").write_text(json.dumps({**audit, "passed": passed}, indent=1))
         (staging / "stats.json").write_text(
             json.dumps(
                 {
@@ -367,6 +393,23 @@ def synthetic_corpus(
             }
         )
         run.log_metrics({k: v for k, v in result.stats.items() if isinstance(v, int | float)})
+        run.log_metrics({f"audit.{k}": v for k, v in audit.items()})
+        run.set_tags({"leak_gate": "passed" if passed else "failed"})
+    if passed:
+        preview = MetadataValue.md(
+            "\n\n---\n\n".join(
+                f"`{d.id}`\n\n{d.text[:600]}" for d in docs[: config.preview_documents]
+            )
+        )
+    else:
+        preview = MetadataValue.text("withheld: the leak gate failed")
+    gate = {
+        "phi_replay_excess": audit["phi_replay_excess.all"],
+        "max_excess_phi_replay": config.max_excess_phi_replay,
+        "longest_verbatim_run": audit["longest_verbatim_run"],
+        "documents_over_run_threshold": audit["documents_over_run_threshold"],
+        "max_verbatim_run": config.max_verbatim_run,
+    }
     return MaterializeResult(
         metadata={
             **{k: v for k, v in result.stats.items() if isinstance(v, int | float)},
@@ -375,9 +418,37 @@ def synthetic_corpus(
             "annotator_fraction": annotator_fraction,
             "labels": label_table({"synthetic": summary["labels"], "real": result.real_labels}),
             "corpus_sha256": content,
+            "ngram_recall_5": round(audit["ngram_recall_5"], 4),
+            **{k: round(v, 4) if isinstance(v, float) else v for k, v in gate.items()},
+            "preview": preview,
             "path": MetadataValue.path(str(out)),
             "mlflow_run_id": run.run_id,
             "mlflow_url": MetadataValue.url(run.url),
         },
         data_version=DataVersion(content),
+        check_results=[
+            AssetCheckResult(
+                check_name="leak_gate",
+                passed=passed,
+                severity=AssetCheckSeverity.ERROR,
+                metadata={k: float(v) for k, v in gate.items()},
+            )
+        ],
     )
+
+
+def unseen_documents(storage: ArtifactStorage, lang: str, seen: list) -> list:
+    """Real documents the LLM never saw: dev, test and the training documents outside its subset.
+    Dev documents lose the PHI inside their prompt words, which the synthetic text contains by
+    construction."""
+    seen_ids = {doc.id for doc in seen}
+    out = {}
+    for split in ("train", "test", "dev"):
+        for doc in read_jsonl(storage.path("real_corpus", lang, f"{split}.jsonl")).documents:
+            if doc.id in seen_ids:
+                continue
+            if split == "dev":
+                start = len(prompt_of(doc.text))
+                doc = Document(doc.id, doc.text, [sp for sp in doc.spans if sp.start >= start])
+            out[doc.id] = doc
+    return list(out.values())

@@ -25,7 +25,7 @@ class NerPreset:
     # Small fractions get more epochs so that every model sees at least this many updates.
     min_steps: int = 300
     batch_size: int = 8
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-3
     warmup_steps: int = 50
     weight_decay: float = 0.01
     dropout: float = 0.0

@@ -53,11 +53,11 @@ def training_windows(ner: NerModel, documents: list[Document]) -> Dataset:
 
 
 class _Progress(TrainerCallback):
-    def __init__(self, report: Callable[[str], None], every: int):
-        self.report, self.every = report, max(1, every)
+    def __init__(self, report: Callable[[str], None]):
+        self.report = report
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
-        if logs and "loss" in logs and state.global_step % self.every == 0:
+        if logs and "loss" in logs:
             self.report(
                 f"step {state.global_step}/{state.max_steps} epoch {state.epoch:.2f} "
                 f"loss {logs['loss']:.4f}"
@@ -105,7 +105,7 @@ def train_ner(
             bf16=not use_cpu and torch.cuda.is_bf16_supported(),
             dataloader_num_workers=0,
         )
-        callbacks: list[Any] = [_Progress(report, steps_per_epoch)]
+        callbacks: list[Any] = [_Progress(report)]
         if max_seconds is not None:
             callbacks.append(_TimeBudget(max_seconds))
         trainer = Trainer(
