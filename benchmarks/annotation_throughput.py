@@ -13,6 +13,7 @@ JSON object."""
 
 import argparse
 import time
+from bisect import bisect_right
 
 import torch
 from transformers import pipeline
@@ -28,14 +29,20 @@ from deid_platform.core.text import word_offsets
 def pipeline_spans(pipe, doc: Document) -> list[Span]:  # noqa: ANN001
     words = word_offsets(doc.text)
     tokens = [doc.text[a:b] for a, b in words]
-    starts, ends, cursor = {}, {}, 0
-    for index, token in enumerate(tokens):
-        starts[cursor], ends[cursor + len(token)] = index, index
+    # The pipeline reports offsets into the words joined by single spaces: map them back to the
+    # words that hold an entity's first and last character.
+    joined_starts, cursor = [], 0
+    for token in tokens:
+        joined_starts.append(cursor)
         cursor += len(token) + 1
     entities = pipe(tokens, is_split_into_words=True)
     entities = entities[0] if entities and isinstance(entities[0], list) else entities
     return [
-        Span(words[starts[e["start"]]][0], words[ends[e["end"]]][1], e["entity_group"])
+        Span(
+            words[bisect_right(joined_starts, e["start"]) - 1][0],
+            words[bisect_right(joined_starts, e["end"] - 1) - 1][1],
+            e["entity_group"],
+        )
         for e in entities
     ]
 
@@ -47,11 +54,22 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=250)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        help="cut documents at a line end before this many characters (one window each, to "
+        "compare decoding without window merging)",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     ner = load_model(args.model)
     docs = [Document(d.id, d.text) for d in read_corpus(args.data, "brat").documents[: args.docs]]
+    if args.max_chars:
+        docs = [
+            Document(d.id, d.text[: d.text.rfind("\n", 0, args.max_chars) + 1 or args.max_chars])
+            for d in docs
+        ]
     pipe = pipeline(
         "token-classification",
         model=ner.model,
@@ -100,6 +118,7 @@ def main() -> None:
         {
             "benchmark": "annotation_throughput",
             "documents": len(docs),
+            "max_chars": args.max_chars,
             "batched_docs_per_second": round(len(docs) / ours_seconds, 2),
             "batched_viterbi_docs_per_second": round(len(docs) / viterbi_seconds, 2),
             "pipeline_docs_per_second": round(len(docs) / pipeline_seconds, 2),

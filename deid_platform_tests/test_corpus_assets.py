@@ -71,9 +71,9 @@ def test_lineage_is_recorded_in_dagster_and_mlflow(platform):
     assert meta["mlflow_run_id"].value == run.info.run_id
     # One MLflow run per asset partition: 2 languages x (real_corpus, base_llm, ablation_report
     # + 4 fractions x (training_subset, annotator_model, adapted_llm, synthetic_corpus,
-    # synthetic_ner_model, privacy_audit)).
+    # synthetic_ner_model, privacy_audit, privacy_review)).
     runs = client.search_runs([experiment.experiment_id], max_results=200)
-    assert len(runs) == 2 * (3 + 4 * 6)
+    assert len(runs) == 2 * (3 + 4 * 7)
 
 
 def test_changed_file_changes_only_that_languages_data_version(platform):

@@ -24,6 +24,7 @@ from deid_platform.core.formats import corpus_files, read_splits
 from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
 from deid_platform.core.hashing import files_sha256
 from deid_platform.core.splits import SPLITS, assign_splits, nested_sample
+from deid_platform.defs.automation import OBSERVE_CORPORA
 from deid_platform.defs.metadata import label_table
 from deid_platform.partitions import language_fraction_partitions, language_partitions
 from deid_platform.resources import ArtifactStorage, MlflowTracking
@@ -41,6 +42,7 @@ def files_hash(lang: str) -> tuple[str, int]:
 @observable_source_asset(
     partitions_def=language_partitions,
     group_name="corpora",
+    automation_condition=OBSERVE_CORPORA,
     description="The real corpus files of each language, as they lie in the hospital's store. "
     "The data version is a content hash, so downstream partitions go stale when a file changes.",
 )

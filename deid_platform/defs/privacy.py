@@ -143,11 +143,23 @@ def privacy_review(
     with atomic_directory(out) as staging:
         (staging / "review.md").write_text(markdown)
         (staging / "review.json").write_text(json.dumps(review, indent=1, default=str))
+    # The review holds ids, hashes and numbers only, so it may go to MLflow as it is.
+    with mlflow.start_run(context) as run:
+        run.log_metrics(
+            {
+                "all_links_verified": float(review["all_links_verified"]),
+                "links": len(review["chain"]),
+            }
+        )
+        run.log_artifact(out / "review.md")
+        run.log_artifact(out / "review.json")
     return MaterializeResult(
         metadata={
             "all_links_verified": review["all_links_verified"],
             "links": len(review["chain"]),
             "review": MetadataValue.md(markdown),
             "path": MetadataValue.path(str(out)),
+            "mlflow_run_id": run.run_id,
+            "mlflow_url": MetadataValue.url(run.url),
         }
     )
