@@ -48,7 +48,7 @@ def print_summary(instance: DagsterInstance, languages: Sequence[str]) -> None:
             cells.append(f"{meta.get('documents', '-')} / {meta.get('spans', '-')}")
         print(f"{lang:<6}" + "".join(f"{c:>14}" for c in cells))
     print("\nsynthetic_corpus (documents / spans / generation tokens per second)")
-    print(f"{'lang':<6}" + "".join(f"{f:>18}" for f in fractions))
+    print(f"{'lang':<6}" + "".join(f"{f:>22}" for f in fractions))
     for lang in languages:
         cells = []
         for fraction in fractions:
@@ -59,7 +59,7 @@ def print_summary(instance: DagsterInstance, languages: Sequence[str]) -> None:
                 f"{meta.get('documents', '-')} / {meta.get('spans', '-')} / "
                 f"{meta.get('generation_tokens_per_second', '-')}"
             )
-        print(f"{lang:<6}" + "".join(f"{c:>18}" for c in cells))
+        print(f"{lang:<6}" + "".join(f"{c:>22}" for c in cells))
     for lang in languages:
         meta = latest_metadata(instance, "ablation_report", lang)
         print(f"\nablation_report[{lang}]: real annotator vs synthetic NER model on real test data")

@@ -132,8 +132,30 @@ class MlflowTracking(ConfigurableResource):
         client.set_terminated(run_id, RunStatus.to_string(RunStatus.FINISHED))
 
 
+def gpu_pod_spec() -> dict[str, Any]:
+    """The base pod spec of GPU training steps on Kubernetes (deploy/k8s/pipes-gpu-pod.yaml)."""
+    import yaml
+
+    return yaml.safe_load((settings.PROJECT_ROOT / "deploy/k8s/pipes-gpu-pod.yaml").read_text())
+
+
+def pipes_client() -> Any:
+    """Where `execution: pipes` steps run: a local subprocess, or with DEID_PIPES_BACKEND=k8s a pod
+    started by PipesK8sClient from inside the cluster."""
+    import os
+
+    if os.environ.get("DEID_PIPES_BACKEND") == "k8s":
+        from dagster_k8s import PipesK8sClient
+
+        return PipesK8sClient(load_incluster_config=True)
+    from dagster import PipesSubprocessClient
+
+    return PipesSubprocessClient()
+
+
 def default_resources() -> dict[str, Any]:
     return {
+        "pipes": pipes_client(),
         "compute": Compute(),
         "storage": ArtifactStorage(root=str(settings.storage_root())),
         "mlflow": MlflowTracking(

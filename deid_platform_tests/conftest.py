@@ -54,7 +54,7 @@ FAST = {
 def platform(tmp_path_factory):
     """The whole graph materialized once, in process, on small demo corpora, with MLflow writing
     to a temporary sqlite store. Yields (root, instance, resources, mlflow uri)."""
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, PipesSubprocessClient
 
     from deid_platform.core.surrogates import write_demo_corpus
     from deid_platform.pipeline import run_pipeline
@@ -70,6 +70,7 @@ def platform(tmp_path_factory):
         "storage": ArtifactStorage(root=str(root / "storage")),
         "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(root / "artifacts")),
         "compute": Compute(device="cpu", threads=1),
+        "pipes": PipesSubprocessClient(),
     }
     # On disk, so that the privacy invariant can scan the event log, runs and compute logs.
     (root / "dagster_home").mkdir()

@@ -7,6 +7,7 @@ from dagster import (
     AssetExecutionContext,
     DataVersion,
     MaterializeResult,
+    PipesSubprocessClient,
     asset,
 )
 
@@ -34,6 +35,7 @@ def annotator_model(
     storage: ArtifactStorage,
     compute: Compute,
     mlflow: MlflowTracking,
+    pipes: PipesSubprocessClient,
 ) -> MaterializeResult:
     """An NER model trained on the training subset (gold PHI) and evaluated on the real test split
     by token-level F1 (the paper's measure), strict and relaxed entity F1, binary PHI recall and
@@ -51,6 +53,7 @@ def annotator_model(
         config,
         compute,
         mlflow,
+        pipes,
         train,
         test,
         labels,

@@ -6,6 +6,7 @@ from dagster import (
     AssetExecutionContext,
     DataVersion,
     MaterializeResult,
+    PipesSubprocessClient,
     asset,
 )
 
@@ -34,6 +35,7 @@ def synthetic_ner_model(
     storage: ArtifactStorage,
     compute: Compute,
     mlflow: MlflowTracking,
+    pipes: PipesSubprocessClient,
 ) -> MaterializeResult:
     """An NER model trained only on the machine-annotated synthetic corpus, with the annotator's
     trainer and preset, evaluated on the real test split. Its metrics stand beside the real
@@ -49,6 +51,7 @@ def synthetic_ner_model(
         config,
         compute,
         mlflow,
+        pipes,
         synthetic.documents,
         test,
         labels,

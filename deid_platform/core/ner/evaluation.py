@@ -1,0 +1,36 @@
+"""Train, evaluate on real test data and save: the unit of work an NER asset runs, in process or
+in a separate process or pod (see deid_platform.remote)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from deid_platform.core.documents import Document
+from deid_platform.core.metrics import evaluate
+from deid_platform.core.ner.predict import predict_documents
+from deid_platform.core.ner.presets import NerPreset
+from deid_platform.core.ner.training import train_ner
+
+
+def train_evaluate_save(
+    preset: NerPreset,
+    train_docs: Sequence[Document],
+    test_docs: Sequence[Document],
+    labels: list[str],
+    out: Path,
+    seed: int,
+    device: str | None = None,
+    report: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Writes `out/model` and `out/metrics.json`; returns the metrics with the training time."""
+    result = train_ner(
+        preset, list(train_docs), seed=seed, labels=labels, report=report, device=device
+    )
+    predictions = predict_documents(result.ner, list(test_docs))
+    metrics = evaluate(test_docs, predictions)
+    result.ner.save(out / "model", extra={"preset": preset.to_dict(), "labels": labels})
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=float))
+    return {**metrics, "train_seconds": result.seconds, "train_steps": result.steps}

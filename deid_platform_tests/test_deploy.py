@@ -1,0 +1,41 @@
+"""The deployment configurations under deploy/ load and say what the README says."""
+
+import yaml
+from dagster._core.instance.config import dagster_instance_config
+
+from deid_platform.resources import gpu_pod_spec
+from deid_platform.settings import PROJECT_ROOT
+
+DEPLOY = PROJECT_ROOT / "deploy"
+
+
+def test_instance_configs_validate():
+    for folder in ("postgres", "k8s"):
+        config, _ = dagster_instance_config(str(DEPLOY / folder))
+        assert config["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    config, _ = dagster_instance_config(str(DEPLOY / "k8s"))
+    assert config["run_launcher"]["class"] == "K8sRunLauncher"
+    launcher = config["run_launcher"]
+    from dagster_k8s import K8sRunLauncher
+
+    assert set(launcher["config"]) <= set(K8sRunLauncher.config_type())
+
+
+def test_helm_values_and_gpu_pod_spec():
+    values = yaml.safe_load((DEPLOY / "k8s/values.yaml").read_text())
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    deployment = values["dagster-user-deployments"]["deployments"][0]
+    assert deployment["dagsterApiGrpcArgs"] == ["-m", "deid_platform.definitions"]
+    spec = gpu_pod_spec()
+    limits = spec["containers"][0]["resources"]["limits"]
+    assert limits["nvidia.com/gpu"] == 1
+    assert spec["volumes"][0]["persistentVolumeClaim"]["claimName"] == "deid-storage"
+
+
+def test_k8s_pipes_client_is_chosen_by_environment(monkeypatch):
+    from dagster_k8s import PipesK8sClient
+
+    from deid_platform.resources import pipes_client
+
+    monkeypatch.setenv("DEID_PIPES_BACKEND", "k8s")
+    assert isinstance(pipes_client(), PipesK8sClient)
