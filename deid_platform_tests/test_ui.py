@@ -157,8 +157,8 @@ def test_launch_partition_from_the_ui(ui, tmp_path):
         page.get_by_text("train_documents").wait_for(timeout=60_000)
         page.screenshot(path=str(shots / "asset-real-corpus.png"))
         page.goto(f"{ui.url}/asset-groups/corpora", wait_until="load")
-        page.get_by_text("training_subset").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
+        page.get_by_text("Global asset lineage").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(3000)  # the graph lays itself out after the page has loaded
         page.screenshot(path=str(shots / "asset-graph.png"))
         browser.close()
     assert (shots / "asset-graph.png").stat().st_size > 10_000
