@@ -3,12 +3,14 @@ an H100, `pretrained` any local directory or hub id (gpt-sw3, FLOR...)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
+
+from deid_platform.core.preset import Preset, pick
 
 
 @dataclass(frozen=True)
-class LmPreset:
+class LmPreset(Preset):
     name: str
     vocab_size: int = 2000
     hidden_size: int = 128
@@ -29,12 +31,6 @@ class LmPreset:
     batch_size: int = 16
     generation_batch_size: int = 64
     model_name_or_path: str | None = None
-
-    def with_overrides(self, **overrides: Any) -> LmPreset:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 PRESETS = {
@@ -67,6 +63,4 @@ PRESETS = {
 
 
 def get_lm_preset(name: str, **overrides: Any) -> LmPreset:
-    if name not in PRESETS:
-        raise ValueError(f"unknown LM preset {name!r}; expected one of {sorted(PRESETS)}")
-    return PRESETS[name].with_overrides(**overrides)
+    return pick(PRESETS, name, "LM", overrides)

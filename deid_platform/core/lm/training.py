@@ -16,10 +16,11 @@ from transformers import (
     PreTrainedTokenizerBase,
     PrinterCallback,
     Trainer,
-    TrainerCallback,
     TrainingArguments,
     set_seed,
 )
+
+from deid_platform.core.trainer_callbacks import ReportLoss
 
 
 @dataclass
@@ -43,15 +44,6 @@ def lm_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], context:
     if len(blocks) > 1 and len(blocks[-1]) < context // 4:
         blocks.pop()
     return Dataset.from_dict({"input_ids": blocks})
-
-
-class _Progress(TrainerCallback):
-    def __init__(self, report: Callable[[str], None]):
-        self.report = report
-
-    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
-        if logs and "loss" in logs:
-            self.report(f"step {state.global_step}/{state.max_steps} loss {logs['loss']:.4f}")
 
 
 def train_causal_lm(
@@ -93,7 +85,7 @@ def train_causal_lm(
             args=args,
             train_dataset=dataset,
             data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
-            callbacks=[_Progress(report)],
+            callbacks=[ReportLoss(report)],
         )
         trainer.remove_callback(PrinterCallback)
         started = time.time()

@@ -3,12 +3,14 @@ for one H100, `pretrained` fine-tunes any local directory or hub id."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
+
+from deid_platform.core.preset import Preset, pick
 
 
 @dataclass(frozen=True)
-class NerPreset:
+class NerPreset(Preset):
     name: str
     # Architecture of a from-scratch encoder (ignored when model_name_or_path is set). Measured on
     # the demo corpus (benchmarks/RESULTS.md): a small vocabulary generalizes to unseen names and
@@ -30,12 +32,6 @@ class NerPreset:
     weight_decay: float = 0.01
     dropout: float = 0.0
     model_name_or_path: str | None = None
-
-    def with_overrides(self, **overrides: Any) -> NerPreset:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 PRESETS = {
@@ -72,6 +68,4 @@ PRESETS = {
 
 
 def get_preset(name: str, **overrides: Any) -> NerPreset:
-    if name not in PRESETS:
-        raise ValueError(f"unknown NER preset {name!r}; expected one of {sorted(PRESETS)}")
-    return PRESETS[name].with_overrides(**overrides)
+    return pick(PRESETS, name, "NER", overrides)

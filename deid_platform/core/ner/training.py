@@ -14,7 +14,6 @@ from transformers import (
     DataCollatorForTokenClassification,
     PrinterCallback,
     Trainer,
-    TrainerCallback,
     TrainingArguments,
     set_seed,
 )
@@ -26,6 +25,7 @@ from deid_platform.core.ner.model import NerModel, build_model
 from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.ner.transitions import estimate_transitions
 from deid_platform.core.tagging import word_tags
+from deid_platform.core.trainer_callbacks import ReportLoss, TimeBudget
 
 
 @dataclass
@@ -50,18 +50,6 @@ def training_windows(ner: NerModel, documents: list[Document]) -> Dataset:
             rows["input_ids"].append([cls, *enc.input_ids[start:end], sep])
             rows["labels"].append([-100, *labels[start:end], -100])
     return Dataset.from_dict(rows)
-
-
-class _Progress(TrainerCallback):
-    def __init__(self, report: Callable[[str], None]):
-        self.report = report
-
-    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
-        if logs and "loss" in logs:
-            self.report(
-                f"step {state.global_step}/{state.max_steps} epoch {state.epoch:.2f} "
-                f"loss {logs['loss']:.4f}"
-            )
 
 
 def train_ner(
@@ -105,9 +93,9 @@ def train_ner(
             bf16=not use_cpu and torch.cuda.is_bf16_supported(),
             dataloader_num_workers=0,
         )
-        callbacks: list[Any] = [_Progress(report)]
+        callbacks: list[Any] = [ReportLoss(report)]
         if max_seconds is not None:
-            callbacks.append(_TimeBudget(max_seconds))
+            callbacks.append(TimeBudget(max_seconds))
         trainer = Trainer(
             model=ner.model,
             args=args,
@@ -122,13 +110,3 @@ def train_ner(
         seconds = time.time() - started
     ner.model.eval()
     return TrainResult(ner, seconds, output.global_step, len(dataset), output.training_loss)
-
-
-class _TimeBudget(TrainerCallback):
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.started = time.time()
-
-    def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
-        if time.time() - self.started > self.seconds:
-            control.should_training_stop = True
