@@ -71,8 +71,12 @@ def _demo(args: argparse.Namespace) -> int:
     started = time.time()
     with DagsterInstance.get() as instance:
         print(f"demo run config: {json.dumps(DEMO_RUN_CONFIG)}")
-        run_pipeline(instance, languages=languages, run_config=DEMO_RUN_CONFIG)
+        blocked = run_pipeline(instance, languages=languages, run_config=DEMO_RUN_CONFIG)
         print_summary(instance, languages)
+    if blocked:
+        print(
+            f"\nleak gate blocked: {', '.join(blocked)} (see privacy metadata of synthetic_corpus)"
+        )
     print(
         f"demo finished in {time.time() - started:.1f} s; DAGSTER_HOME={os.environ['DAGSTER_HOME']}"
     )

@@ -18,8 +18,10 @@ class LmPreset(Preset):
     heads: int = 4
     intermediate_size: int = 344
     context: int = 256
-    # Pre-training of the base model on text that holds no real data.
-    pretrain_epochs: float = 3.0
+    # Pre-training of the base model on text that holds no real data. It decides the quality of
+    # the synthetic text: on the Spanish demo corpus at full data, 3 epochs gave a synthetic NER
+    # token F1 of 0.26 against the real annotator's 0.98, 10 epochs 0.90.
+    pretrain_epochs: float = 10.0
     pretrain_learning_rate: float = 3e-3
     # Domain adaptation on the real training subset: the paper's LoRA r=8, alpha=32.
     adapt_epochs: float = 3.0
