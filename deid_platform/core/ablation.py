@@ -89,6 +89,7 @@ def plot_png(rows: list[dict[str, Any]], title: str) -> bytes:
             label=f"synthetic {measure.replace('_', ' ')}",
         )
     ax.set_xscale("log")
+    ax.minorticks_off()  # only the fractions themselves label the log axis
     ax.set_xticks(xs, [r["fraction"] for r in rows])
     ax.set_xlabel("fraction of real training data")
     ax.set_ylabel("F1 on real test data")
