@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from deid_platform import settings
 from deid_platform.core.documents import CorpusError, summarize
 from deid_platform.core.formats import FORMATS, read_corpus, write_corpus
@@ -84,7 +86,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    tqdm.write(message, file=sys.stderr)
+
+
+class _Bar:
+    """A tqdm bar on stderr fed by the (done, total) reports of prediction."""
+
+    def __init__(self, description: str):
+        self.bar = tqdm(desc=description, unit="window", file=sys.stderr, leave=False)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
 
 
 def _ner_train(args: argparse.Namespace) -> int:
@@ -119,7 +133,7 @@ def _ner_train(args: argparse.Namespace) -> int:
     }
     if args.dev:
         dev = read_corpus(args.dev, args.format).documents
-        summary["dev"] = evaluate(dev, predict_documents(result.ner, dev))
+        summary["dev"] = evaluate(dev, predict_documents(result.ner, dev, report=_Bar("dev")))
     print(json.dumps(summary, indent=2, default=float))
     return 0
 
@@ -131,7 +145,8 @@ def _ner_evaluate(args: argparse.Namespace) -> int:
 
     data = read_corpus(args.data, args.format).documents
     ner = load_model(args.model)
-    print(json.dumps(evaluate(data, predict_documents(ner, data)), indent=2, default=float))
+    predicted = predict_documents(ner, data, report=_Bar("predicting"))
+    print(json.dumps(evaluate(data, predicted), indent=2, default=float))
     return 0
 
 
@@ -151,7 +166,7 @@ def _deidentify(args: argparse.Namespace) -> int:
     except CorpusError as err:
         print(str(err), file=sys.stderr)
         return 1
-    predicted = predict_documents(load_model(args.model), docs)
+    predicted = predict_documents(load_model(args.model), docs, report=_Bar("de-identifying"))
     with atomic_directory(args.out) as staging:
         write_corpus(
             predicted,

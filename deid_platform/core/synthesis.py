@@ -159,7 +159,9 @@ def synthesize(
         for i in keep
     ]
     annotator = load_model(annotator_dir, device)
-    annotated = predict_documents(annotator, raw)
+    annotated = predict_documents(
+        annotator, raw, report=lambda done, total: log(f"annotated {done}/{total} windows")
+    )
     reporter = Reporter(lenient=True)
     documents = [d for d in annotated if check_document(d, "synthetic", reporter) is not None]
     real = summarize(train)["labels"]

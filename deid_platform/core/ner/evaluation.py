@@ -29,7 +29,11 @@ def train_evaluate_save(
     result = train_ner(
         preset, list(train_docs), seed=seed, labels=labels, report=report, device=device
     )
-    predictions = predict_documents(result.ner, list(test_docs))
+    predictions = predict_documents(
+        result.ner,
+        list(test_docs),
+        report=lambda done, total: report(f"annotated {done}/{total} test windows"),
+    )
     metrics = evaluate(test_docs, predictions)
     result.ner.save(out / "model", extra={"preset": preset.to_dict(), "labels": labels})
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=float))
