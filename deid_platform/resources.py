@@ -90,6 +90,8 @@ class MlflowTracking(ConfigurableResource):
 
     tracking_uri: str
     artifact_location: str | None = None
+    """Where a new experiment keeps its artifacts; by default the platform's MLflow folder, never
+    MLflow's own default of ./mlruns under whatever directory the process runs in."""
     experiment: str = "deid-platform"
     ui_url: str = "http://127.0.0.1:5000"
 
@@ -97,7 +99,8 @@ class MlflowTracking(ConfigurableResource):
         found = client.get_experiment_by_name(self.experiment)
         if found is not None:
             return found.experiment_id
-        return client.create_experiment(self.experiment, artifact_location=self.artifact_location)
+        location = self.artifact_location or settings.mlflow_artifact_location()
+        return client.create_experiment(self.experiment, artifact_location=location)
 
     @contextmanager
     def start_run(self, context: AssetExecutionContext) -> Iterator[TrackedRun]:

@@ -22,7 +22,9 @@ def test_changed_file_requests_only_that_language(tmp_path, monkeypatch):
         monkeypatch.setenv(f"DEID_CORPUS_{lang.upper()}", str(tmp_path / lang))
     resources = {
         "storage": ArtifactStorage(root=str(tmp_path / "storage")),
-        "mlflow": MlflowTracking(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}"),
+        "mlflow": MlflowTracking(
+            tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", artifact_location=str(tmp_path)
+        ),
         "compute": Compute(device="cpu", threads=1),
     }
     instance = DagsterInstance.ephemeral()

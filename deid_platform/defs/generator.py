@@ -48,14 +48,11 @@ from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
 BASE_CORPUS_SEED = 1_000_003
 
 
-class LmConfig(Config):
+class BaseLlmConfig(Config):
     preset: str = "embedded"
     """embedded (CPU), gpu (from scratch on an H100) or pretrained (model_name_or_path)."""
     model_name_or_path: str | None = None
     seed: int = 13
-
-
-class BaseLlmConfig(LmConfig):
     surrogate_documents: int = 600
     """How many generated surrogate notes the embedded and gpu presets pre-train on."""
     epochs: float | None = None
