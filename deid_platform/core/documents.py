@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from deid_platform.core.errors import UserError
+
 
 @dataclass(frozen=True, order=True)
 class Span:
@@ -38,7 +40,7 @@ class Document:
         }
 
 
-class CorpusError(ValueError):
+class CorpusError(UserError):
     """Malformed input. The message names file and line and never quotes document text, because the
     text is PHI."""
 
@@ -52,10 +54,13 @@ class CorpusError(ValueError):
 
 @dataclass
 class Corpus:
-    """Documents read from one source, with the problems a lenient read turned into warnings."""
+    """Documents read from one source, with the problems a lenient read turned into warnings, the
+    spans those problems cost, and the legal annotations the reader ignored, by kind."""
 
     documents: list[Document] = field(default_factory=list)
     warnings: list[CorpusError] = field(default_factory=list)
+    dropped_spans: int = 0
+    ignored: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -64,20 +69,22 @@ class Corpus:
         return iter(self.documents)
 
 
-def label_counts(documents: Iterable[Document]) -> dict[str, int]:
-    counts = Counter(span.label for doc in documents for span in doc.spans)
-    return dict(sorted(counts.items()))
-
-
 def summarize(
-    documents: Sequence[Document], warnings: Sequence[CorpusError] = ()
+    documents: Iterable[Document], warnings: Sequence[CorpusError] = ()
 ) -> dict[str, Any]:
-    """Counts only, never text: safe for logs, metadata and MLflow."""
+    """Counts only, never text: safe for logs, metadata and MLflow. One pass, so that a stream of
+    documents is summarized without holding it."""
+    count = characters = 0
+    labels: Counter[str] = Counter()
+    for doc in documents:
+        count += 1
+        characters += len(doc.text)
+        labels.update(span.label for span in doc.spans)
     return {
-        "documents": len(documents),
-        "spans": sum(len(doc.spans) for doc in documents),
-        "characters": sum(len(doc.text) for doc in documents),
-        "labels": label_counts(documents),
+        "documents": count,
+        "spans": sum(labels.values()),
+        "characters": characters,
+        "labels": dict(sorted(labels.items())),
         "warnings": len(warnings),
     }
 

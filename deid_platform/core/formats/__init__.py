@@ -1,22 +1,24 @@
-"""Readers and writers for the corpus formats, by name."""
+"""Readers and writers for the corpus formats, by name. Readers stream documents one at a time;
+`read_corpus` collects them, `validate_corpus` only counts them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from deid_platform.core.documents import Corpus, CorpusError, Document
-from deid_platform.core.formats.brat import read_brat, write_brat
-from deid_platform.core.formats.conll import read_conll, write_conll
-from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
+from deid_platform.core.documents import Corpus, CorpusError, Document, summarize
+from deid_platform.core.formats.brat import iter_brat, write_brat
+from deid_platform.core.formats.conll import iter_conll, write_conll
+from deid_platform.core.formats.jsonl import iter_jsonl, write_jsonl
+from deid_platform.core.validation import Reader, Reporter, read_all, stream
 
 FORMATS = ("brat", "conll", "jsonl")
 
-_READERS: dict[str, Callable[[Path, bool], Corpus]] = {
-    "brat": read_brat,
-    "conll": read_conll,
-    "jsonl": read_jsonl,
+_READERS: dict[str, Reader] = {
+    "brat": iter_brat,
+    "conll": iter_conll,
+    "jsonl": iter_jsonl,
 }
 
 _SPLIT_NAMES = {
@@ -32,12 +34,28 @@ _SPLIT_NAMES = {
 
 
 def read_corpus(path: str | Path, fmt: str, lenient: bool = False) -> Corpus:
+    return read_all(_reader(path, fmt), path, lenient)
+
+
+def validate_corpus(
+    path: str | Path, fmt: str, lenient: bool = False
+) -> tuple[dict[str, Any], list[CorpusError]]:
+    """The counts of a corpus and the problems a lenient read skipped, without holding the
+    documents: memory stays near one document whatever the corpus size."""
+    reporter = Reporter(lenient)
+    summary = summarize(stream(_reader(path, fmt), path, reporter))
+    summary["warnings"] = len(reporter.warnings)
+    summary["dropped_spans"] = reporter.dropped_spans
+    summary["ignored_annotations"] = dict(sorted(reporter.ignored.items()))
+    return summary, reporter.warnings
+
+
+def _reader(path: str | Path, fmt: str) -> Reader:
     if fmt not in _READERS:
         raise ValueError(f"unknown corpus format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    path = Path(path)
-    if not path.exists():
+    if not Path(path).exists():
         raise CorpusError(str(path), None, "does not exist")
-    return _READERS[fmt](path, lenient)
+    return _READERS[fmt]
 
 
 def write_corpus(documents: list[Document], path: str | Path, fmt: str) -> None:

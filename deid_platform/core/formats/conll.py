@@ -1,95 +1,130 @@
-"""CoNLL-style token/label files: one `TOKEN LABEL` per line, blank lines between sentences,
+"""CoNLL-style token/label files: exactly two columns, `TOKEN LABEL`, blank lines between sentences,
 `-DOCSTART-` between documents. Labels are IOB2 (`B-X`/`I-X`) or plain (`X`, a run of equal labels
-being one entity, as in the Swedish NER corpus); outside is `O` or `0`."""
+being one entity, as in the Swedish NER corpus); outside is `O` or `0`.
+
+A file is read twice, line by line, so that memory stays near one document: first its shape
+(scheme, label set, document markers), then its documents. A file whose shape is wrong fails as a
+whole, even in lenient mode: a POS column, swapped columns or plain text in the label column would
+otherwise turn words into labels, and labels end up in logs and metadata."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from deid_platform.core.documents import Corpus, CorpusError, Document, Span
 from deid_platform.core.tagging import word_tags
-from deid_platform.core.validation import Reporter, check_document, decode_utf8
+from deid_platform.core.validation import (
+    EncodingError,
+    Reporter,
+    check_document,
+    read_all,
+    read_lines,
+)
 
 OUTSIDE = {"O", "0"}
 DOCSTART = "-DOCSTART-"
+COLUMNS = 2
+_IOB2 = ("B-", "I-")
+
+
+@dataclass
+class _Shape:
+    bio: bool
+    docstart: bool
 
 
 def read_conll(path: str | Path, lenient: bool = False) -> Corpus:
+    return read_all(iter_conll, path, lenient)
+
+
+def iter_conll(path: str | Path, reporter: Reporter) -> Iterator[Document]:
     path = Path(path)
     files = sorted(path.glob("*")) if path.is_dir() else [path]
     files = [f for f in files if f.is_file() and not f.name.startswith(".")]
     if not files:
         raise CorpusError(str(path), None, "no CoNLL files found")
-    reporter = Reporter(lenient)
-    documents: list[Document] = []
     for file in files:
         try:
-            content = decode_utf8(file.read_bytes(), str(file))
-        except CorpusError as err:
-            reporter.report(err)
+            shape = _scan(file, reporter)
+        except EncodingError as err:
+            reporter.report(err)  # an undecodable file is skipped whole in lenient mode
             continue
-        documents.extend(_parse(file, content, reporter))
-    return Corpus(documents, reporter.warnings)
+        if shape is not None:
+            yield from _documents(file, shape, reporter)
 
 
-def _parse(file: Path, content: str, reporter: Reporter) -> list[Document]:
-    lines = content.splitlines()
-    bio = any(
-        (parts := line.rsplit(None, 1)) and len(parts) == 2 and parts[1][:2] in ("B-", "I-")
-        for line in lines
-    )
-    has_docstart = any(line.startswith(DOCSTART) for line in lines)
-    # Each item: (tokens with their source line, first line); a sentence or a document.
-    documents: list[list[list[tuple[str, str, int]]]] = []
-    current_doc: list[list[tuple[str, str, int]]] = []
-    sentence: list[tuple[str, str, int]] = []
-
-    def close_sentence() -> None:
-        nonlocal sentence
-        if sentence:
-            current_doc.append(sentence)
-            sentence = []
-            if not has_docstart:
-                close_doc()
-
-    def close_doc() -> None:
-        nonlocal current_doc
-        if current_doc:
-            documents.append(current_doc)
-            current_doc = []
-
-    for number, line in enumerate(lines, start=1):
+def _scan(file: Path, reporter: Reporter) -> _Shape | None:
+    """The file's scheme, or a CorpusError for a file whose columns or labels are not CoNLL."""
+    path = str(file)
+    first_line: dict[str, int] = {}  # each distinct label and where it first appears
+    docstart = False
+    for number, line in read_lines(file):
         if line.startswith(DOCSTART):
-            close_sentence()
-            close_doc()
+            docstart = True
             continue
-        if not line.strip():
-            close_sentence()
+        columns = line.split()
+        if not columns:
             continue
-        parts = line.rsplit(None, 1)
-        if len(parts) != 2:
-            reporter.report(CorpusError(str(file), number, "expected a token and a label"))
+        if not first_line and len(columns) != COLUMNS:
+            raise CorpusError(
+                path, number, f"expected {COLUMNS} columns (token and label), found {len(columns)}"
+            )
+        if len(columns) != COLUMNS:
+            continue  # a defective line: _documents reports it, and skips it in lenient mode
+        label = columns[1]
+        if label in first_line:
             continue
-        token, label = parts[0].strip(), parts[1]
-        if bio and label not in OUTSIDE and label[:2] not in ("B-", "I-"):
-            reporter.report(CorpusError(str(file), number, f"label {label!r} is not IOB2"))
-            continue
-        sentence.append((token, label, number))
-    close_sentence()
-    close_doc()
+        first_line[label] = number
+        kind = label[2:] if label.startswith(_IOB2) else label
+        problem = None if label in OUTSIDE else reporter.label_problem(kind, path, number)
+        if problem:
+            raise CorpusError(path, number, f"token {problem}: is the label in the second column?")
+    if not first_line:
+        reporter.report(CorpusError(path, 1, "no tokens"))
+        return None
+    bio = any(label.startswith(_IOB2) for label in first_line)
+    for label, number in first_line.items():
+        if bio and label not in OUTSIDE and not label.startswith(_IOB2):
+            raise CorpusError(path, number, "label is not IOB2 (O, B-TYPE or I-TYPE) like the rest")
+    if not OUTSIDE & first_line.keys():
+        raise CorpusError(
+            path, min(first_line.values()), "no token is outside (O or 0): are the columns swapped?"
+        )
+    return _Shape(bio, docstart)
 
-    out = []
-    for index, sentences in enumerate(documents):
-        doc_id = f"{file.stem}-{index:05d}"
-        doc = _assemble(doc_id, sentences, bio)
-        doc.metadata["source"] = file.name
-        first_line = sentences[0][0][2]
-        if check_document(doc, str(file), reporter, doc_line=first_line):
-            out.append(doc)
-    return out
+
+def _documents(file: Path, shape: _Shape, reporter: Reporter) -> Iterator[Document]:
+    """Documents one at a time: at each `-DOCSTART-`, or at each blank line if the file has none."""
+    sentences: list[list[tuple[str, str]]] = []
+    sentence: list[tuple[str, str]] = []
+    first = index = 0
+    for number, line in chain(read_lines(file), [(0, DOCSTART)]):  # a last marker closes it
+        columns = line.split()
+        boundary = line.startswith(DOCSTART) or not columns
+        if boundary and sentence:
+            sentences.append(sentence)
+            sentence = []
+        if sentences and (line.startswith(DOCSTART) or (boundary and not shape.docstart)):
+            doc = _assemble(f"{file.stem}-{index:05d}", sentences, shape.bio)
+            doc.metadata["source"] = file.name
+            if check_document(doc, str(file), reporter, doc_line=first):
+                yield doc
+            sentences, index = [], index + 1
+        if boundary:
+            continue
+        if len(columns) != COLUMNS:
+            found = f"expected {COLUMNS} columns (token and label), found {len(columns)}"
+            reporter.report(CorpusError(str(file), number, found))
+            continue
+        if not sentences and not sentence:
+            first = number
+        sentence.append((columns[0], columns[1]))
 
 
-def _assemble(doc_id: str, sentences: list[list[tuple[str, str, int]]], bio: bool) -> Document:
+def _assemble(doc_id: str, sentences: list[list[tuple[str, str]]], bio: bool) -> Document:
     pieces: list[str] = []
     spans: list[Span] = []
     offset = 0
@@ -108,7 +143,7 @@ def _assemble(doc_id: str, sentences: list[list[tuple[str, str, int]]], bio: boo
             pieces.append("\n")
             offset += 1
             close()
-        for t_index, (token, label, _) in enumerate(sentence):
+        for t_index, (token, label) in enumerate(sentence):
             if t_index:
                 pieces.append(" ")
                 offset += 1
