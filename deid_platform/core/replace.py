@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import string
+from collections.abc import Callable
 from datetime import date
 
 from faker import Faker
@@ -15,6 +17,8 @@ from deid_platform.core.labels import coarse_label
 
 LOCALES = {"es": "es_ES", "sv": "sv_SE"}
 _DATES = (date(1930, 1, 1), date(2024, 12, 31))
+_AGE_UNITS = {"es": "años", "sv": "år"}
+_ID_LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"
 
 
 def redact(doc: Document) -> str:
@@ -39,26 +43,35 @@ def surrogate(doc: Document, lang: str, seed: int = 0) -> str:
 
 
 def _fake_value(kind: str, original: str, fake: Faker, rng: random.Random, lang: str) -> str:
+    """A fresh value of the kind. The original decides only the shape (one name or a full name, a
+    unit word after an age, the character classes of an ID, e-mail or phone): none of its
+    characters is copied, whatever its script, spacing or spelling."""
     if kind == "NAME":
-        # Keep the shape: a lone first name stays one word, a full name stays a full name.
         return fake.first_name() if len(original.split()) == 1 else fake.name()
     if kind == "DATE":
         day = fake.date_between(*_DATES)
         return day.isoformat() if lang == "sv" else day.strftime("%d/%m/%Y")
     if kind == "AGE":
-        digits = "".join(ch for ch in original if ch.isdigit())
-        return original.replace(digits, str(rng.randint(18, 90)), 1) if digits else original
+        # "27", "dos años", "1 año y 3 meses": a number, with the language's unit if it had words.
+        years = str(rng.randint(18, 90))
+        has_words = any(ch.isalpha() for ch in original)
+        return f"{years} {_AGE_UNITS.get(lang, 'years')}" if has_words else years
     if kind == "ID":
         return "".join(
-            str(rng.randint(0, 9))
+            rng.choice(string.digits)
             if ch.isdigit()
-            else rng.choice("ABCDEFGHJKLMNPRSTVWXYZ")
+            else rng.choice(_ID_LETTERS)
             if ch.isalpha()
-            else ch
+            else " "
+            if ch.isspace()
+            else "-"
             for ch in original
         )
     if kind == "CONTACT":
-        return fake.free_email() if "@" in original else fake.phone_number()
+        if "@" in original:
+            return fake.free_email()
+        is_web = any(ch.isalpha() for ch in original) and ("." in original or "/" in original)
+        return fake.url() if is_web else fake.phone_number()
     if kind == "LOCATION":
         return fake.city()
     if kind == "ORGANIZATION":
@@ -68,9 +81,12 @@ def _fake_value(kind: str, original: str, fake: Faker, rng: random.Random, lang:
     return f"[{kind}]"
 
 
-def _rewrite(doc: Document, replacement) -> str:  # noqa: ANN001
+def _rewrite(doc: Document, replacement: Callable[[Span, str], str]) -> str:
     parts, cursor = [], 0
     for span in sorted(doc.spans):
+        if span.end <= cursor:
+            continue  # nested in a span already replaced
+        # An overlapping span starts inside the previous replacement: nothing of it is kept.
         parts.append(doc.text[cursor : span.start])
         parts.append(replacement(span, doc.text[span.start : span.end]))
         cursor = span.end
