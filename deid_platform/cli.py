@@ -1,31 +1,73 @@
 """The `deid` command line: corpus validation, demo corpora and the demo pipeline."""
 
 import argparse
+import functools
 import json
 import os
+import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
 from deid_platform import settings
-from deid_platform.core.documents import CorpusError, summarize
-from deid_platform.core.formats import FORMATS, read_corpus, write_corpus
+from deid_platform.core.documents import CorpusError, Document
+from deid_platform.core.errors import UserError
+from deid_platform.core.formats import FORMATS, read_corpus, validate_corpus, write_corpus
+from deid_platform.core.outputs import check_output, output_directory
+
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _validate(args: argparse.Namespace) -> int:
-    try:
-        corpus = read_corpus(args.path, args.format, lenient=args.lenient)
-    except CorpusError as err:
-        print(str(err), file=sys.stderr)
+def _one_line_errors(handler: Handler) -> Handler:
+    """Bad input, options, paths and models end the command with one line on stderr and exit
+    code 1, never a traceback; SIGTERM unwinds like an error, so staging folders are removed."""
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        signal.signal(signal.SIGTERM, terminate)
+        try:
+            return handler(args)
+        except UserError as err:
+            print(err, file=sys.stderr)
+        except OSError as err:  # its str() may be long; the file and the reason say it all
+            print(
+                f"{err.filename or 'deid'}: {err.strerror or type(err).__name__}", file=sys.stderr
+            )
         return 1
+
+    return run
+
+
+def _quiet_transformers() -> None:
+    """Our own bars say what happens; transformers' bars per weight file only fill stderr."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+
+def _read(path: Path, fmt: str, lenient: bool) -> list[Document]:
+    corpus = read_corpus(path, fmt, lenient=lenient)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(json.dumps(summarize(corpus.documents, corpus.warnings), indent=2))
+    return corpus.documents
+
+
+@_one_line_errors
+def _validate(args: argparse.Namespace) -> int:
+    summary, warnings = validate_corpus(args.path, args.format, lenient=args.lenient)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(json.dumps(summary, indent=2))
     return 0
 
 
+@_one_line_errors
 def _demo_corpus(args: argparse.Namespace) -> int:
     from deid_platform.core.surrogates import write_demo_corpus
 
@@ -36,7 +78,8 @@ def _demo_corpus(args: argparse.Namespace) -> int:
         print("deid demo-corpus: --lang and --out are required without --defaults", file=sys.stderr)
         return 2
     sizes = {"train": args.train, "dev": args.dev, "test": args.test}
-    counts = write_demo_corpus(args.lang, args.out, seed=args.seed, sizes=sizes)
+    with output_directory(args.out, "demo-corpus", overwrite=args.overwrite) as staging:
+        counts = write_demo_corpus(args.lang, staging, seed=args.seed, sizes=sizes)
     print(json.dumps({"language": args.lang, "out": str(args.out), "documents": counts}))
     return 0
 
@@ -101,14 +144,17 @@ class _Bar:
         self.bar.refresh()
 
 
+# The ner commands check their options, inputs and output folder before they import torch and
+# transformers (seconds), so that a mistake is reported at once.
+
+
+@_one_line_errors
 def _ner_train(args: argparse.Namespace) -> int:
     from deid_platform.core.labels import label_set
-    from deid_platform.core.metrics import evaluate
-    from deid_platform.core.ner.predict import predict_documents
     from deid_platform.core.ner.presets import get_preset
-    from deid_platform.core.ner.training import train_ner
 
-    train = read_corpus(args.train, args.format).documents
+    inputs = [p for p in (args.train, args.dev, args.model) if p and Path(p).exists()]
+    check_output(args.out, "ner train", inputs, args.overwrite)
     preset = get_preset(
         args.preset,
         epochs=args.epochs,
@@ -117,57 +163,97 @@ def _ner_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         model_name_or_path=args.model,
     )
+    train = _read(args.train, args.format, args.lenient)
+    dev = _read(args.dev, args.format, args.lenient) if args.dev else None
+
+    from deid_platform.core.metrics import evaluate
+    from deid_platform.core.ner.predict import predict_documents
+    from deid_platform.core.ner.training import train_ner
+
+    _quiet_transformers()
     result = train_ner(
         preset,
         train,
         seed=args.seed,
         labels=label_set(train),
         report=_progress,
-        max_seconds=args.max_minutes * 60 if args.max_minutes else None,
+        max_seconds=args.max_minutes * 60 if args.max_minutes is not None else None,
     )
-    result.ner.save(args.out, extra={"preset": preset.to_dict()})
+    with output_directory(args.out, "ner train", inputs, args.overwrite) as staging:
+        result.ner.save(staging, extra={"preset": preset.to_dict()})
     summary = {
         "model": str(args.out),
         "train_seconds": round(result.seconds, 1),
         "train_steps": result.steps,
     }
-    if args.dev:
-        dev = read_corpus(args.dev, args.format).documents
+    if dev is not None:
         summary["dev"] = evaluate(dev, predict_documents(result.ner, dev, report=_Bar("dev")))
     print(json.dumps(summary, indent=2, default=float))
     return 0
 
 
+@_one_line_errors
 def _ner_evaluate(args: argparse.Namespace) -> int:
+    from deid_platform.core.labels import label_set
+
+    data = _read(args.data, args.format, args.lenient)
+
     from deid_platform.core.metrics import evaluate
     from deid_platform.core.ner.model import load_model
     from deid_platform.core.ner.predict import predict_documents
 
-    data = read_corpus(args.data, args.format).documents
+    _quiet_transformers()
     ner = load_model(args.model)
+    unknown = sorted(set(label_set(data)) - set(ner.labels))
+    if unknown:
+        print(
+            f"warning: {len(unknown)} labels of the data are unknown to the model and count as "
+            f"missed: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
     predicted = predict_documents(ner, data, report=_Bar("predicting"))
     print(json.dumps(evaluate(data, predicted), indent=2, default=float))
     return 0
 
 
+def _note_files(inputs: list[Path]) -> list[Path]:
+    """The .txt files named or held by `inputs`, each once; two with the same name would write the
+    same output file, so they are refused."""
+    files: dict[str, Path] = {}
+    for path in inputs:
+        if not path.exists():
+            raise CorpusError(str(path), None, "does not exist")
+        found = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+        if not found:
+            raise CorpusError(str(path), None, "holds no .txt files")
+        for file in found:
+            other = files.setdefault(file.stem, file)
+            if other.resolve() != file.resolve():
+                raise CorpusError(
+                    str(file), None, f"has the same name as {other}: their outputs would collide"
+                )
+    return list(files.values())
+
+
+@_one_line_errors
 def _deidentify(args: argparse.Namespace) -> int:
-    from deid_platform.core.atomic import atomic_directory
-    from deid_platform.core.documents import Document
-    from deid_platform.core.ner.model import load_model
-    from deid_platform.core.ner.predict import predict_documents
-    from deid_platform.core.replace import redact, surrogate
     from deid_platform.core.validation import decode_utf8
 
-    files = []
-    for path in args.inputs:
-        files.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
-    try:
-        docs = [Document(f.stem, decode_utf8(f.read_bytes(), str(f))) for f in files]
-    except CorpusError as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    predicted = predict_documents(load_model(args.model), docs, report=_Bar("de-identifying"))
-    with atomic_directory(args.out) as staging:
+    files = _note_files(args.inputs)
+    inputs = [*args.inputs, args.model]
+    check_output(args.out, "deidentify", inputs, args.overwrite)
+    docs = [Document(f.stem, decode_utf8(f.read_bytes(), str(f))) for f in files]
+
+    from deid_platform.core.ner.model import ModelError, load_model
+    from deid_platform.core.ner.predict import predict_documents
+    from deid_platform.core.replace import redact, surrogate
+
+    _quiet_transformers()
+    ner = load_model(args.model)
+    if not ner.labels:
+        raise ModelError(args.model, "the model knows no PHI type, so it would find no PHI")
+    predicted = predict_documents(ner, docs, report=_Bar("de-identifying"))
+    with output_directory(args.out, "deidentify", inputs, args.overwrite) as staging:
         write_corpus(
             predicted,
             staging / ("annotations" if args.format == "brat" else "annotations.jsonl"),
@@ -211,6 +297,22 @@ def _audit(args: argparse.Namespace) -> int:
     return 0 if review["all_links_verified"] else 3
 
 
+def _lenient_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="skip broken spans and documents with a warning each instead of failing",
+    )
+
+
+def _overwrite_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an output folder that this command wrote before and that holds nothing else",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="deid", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -221,9 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = corpus.add_parser("validate", help="read and validate a corpus; print counts")
     validate.add_argument("path", type=Path)
     validate.add_argument("--format", choices=FORMATS, required=True)
-    validate.add_argument(
-        "--lenient", action="store_true", help="report problems as warnings instead of failing"
-    )
+    _lenient_option(validate)
     validate.set_defaults(func=_validate)
 
     demo_corpus = commands.add_parser("demo-corpus", help="write a surrogate demo corpus (BRAT)")
@@ -238,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_corpus.add_argument("--train", type=int, default=200)
     demo_corpus.add_argument("--dev", type=int, default=50)
     demo_corpus.add_argument("--test", type=int, default=50)
+    _overwrite_option(demo_corpus)
     demo_corpus.set_defaults(func=_demo_corpus)
 
     ner = commands.add_parser("ner", help="train and evaluate NER models").add_subparsers(
@@ -256,11 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-minutes", type=float, help="stop training after this wall time")
     train.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
     train.add_argument("--out", type=Path, required=True)
+    _lenient_option(train)
+    _overwrite_option(train)
     train.set_defaults(func=_ner_train)
     evaluate = ner.add_parser("evaluate", help="evaluate a model on a corpus; print JSON")
     evaluate.add_argument("--model", type=Path, required=True)
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--format", choices=FORMATS, default="brat")
+    _lenient_option(evaluate)
     evaluate.set_defaults(func=_ner_evaluate)
 
     deid = commands.add_parser("deidentify", help="find PHI in .txt files; redact or replace it")
@@ -271,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     deid.add_argument("--mode", choices=["redact", "surrogate"], default="redact")
     deid.add_argument("--lang", default="es", help="locale of the surrogates")
     deid.add_argument("--seed", type=int, default=0)
+    _overwrite_option(deid)
     deid.set_defaults(func=_deidentify)
 
     audit = commands.add_parser(

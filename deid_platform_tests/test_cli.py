@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DEID = str(Path(sys.executable).with_name("deid"))
 
 
@@ -31,6 +33,23 @@ def test_validate_reports_file_and_line_and_exits_non_zero(tmp_path):
     assert "Ana" not in result.stderr
     lenient = run("corpus", "validate", str(folder), "--format", "brat", "--lenient")
     assert lenient.returncode == 0 and json.loads(lenient.stdout)["warnings"] == 1
+
+
+@pytest.mark.slow
+def test_ner_train_takes_the_swedish_corpus_with_lenient(swedish, tmp_path):
+    """Its one defective line stops a strict read at once; --lenient skips it with a warning."""
+    corpus = swedish / "train_corpus.txt"
+    out = tmp_path / "m"
+    args = ["ner", "train", "--train", str(corpus), "--format", "conll", "--out", str(out)]
+    strict = run(*args)
+    assert strict.returncode == 1 and "Traceback" not in strict.stderr
+    assert strict.stderr == f"{corpus}:90310: expected 2 columns (token and label), found 1\n"
+    assert not out.exists()
+    lenient = run(*args, "--lenient", "--max-minutes", "0.05")
+    assert lenient.returncode == 0, lenient.stderr[-300:]
+    assert f"warning: {corpus}:90310: expected 2 columns" in lenient.stderr
+    assert json.loads(lenient.stdout)["train_steps"] > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no staging left beside it
 
 
 def test_demo_corpus_command_writes_brat(tmp_path):

@@ -4,6 +4,8 @@ hold the model, the tokenizer and the label map."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,19 @@ from transformers import (
 )
 
 from deid_platform.core.documents import Document
+from deid_platform.core.errors import UserError
 from deid_platform.core.ner.encoding import bio_labels
 from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.ner.tokenizer import train_ner_tokenizer
 
 SETTINGS_FILE = "deid_ner.json"
+
+
+class ModelError(UserError):
+    """A model directory that is missing, foreign or broken; the message names it in one line."""
+
+    def __init__(self, path: str | Path, message: str):
+        super().__init__(f"{path}: {message}")
 
 
 @dataclass
@@ -56,19 +66,29 @@ class NerModel:
         (directory / SETTINGS_FILE).write_text(json.dumps(settings, indent=1, sort_keys=True))
 
 
+@contextmanager
+def _loading(source: str | Path) -> Iterator[None]:
+    try:
+        yield
+    except (OSError, ValueError) as err:
+        # transformers' own messages run over many lines; the type says enough beside the path.
+        raise ModelError(source, f"the model does not load ({type(err).__name__})") from None
+
+
 def build_model(preset: NerPreset, labels: list[str], train_docs: list[Document]) -> NerModel:
     tags = bio_labels(labels)
     id2label = dict(enumerate(tags))
     label2id = {v: k for k, v in id2label.items()}
     if preset.model_name_or_path:
-        tokenizer = AutoTokenizer.from_pretrained(preset.model_name_or_path)
-        model = AutoModelForTokenClassification.from_pretrained(
-            preset.model_name_or_path,
-            num_labels=len(tags),
-            id2label=id2label,
-            label2id=label2id,
-            ignore_mismatched_sizes=True,
-        )
+        with _loading(preset.model_name_or_path):
+            tokenizer = AutoTokenizer.from_pretrained(preset.model_name_or_path)
+            model = AutoModelForTokenClassification.from_pretrained(
+                preset.model_name_or_path,
+                num_labels=len(tags),
+                id2label=id2label,
+                label2id=label2id,
+                ignore_mismatched_sizes=True,
+            )
         max_length = min(preset.max_length, model.config.max_position_embeddings - 2)
         return NerModel(model, tokenizer, max_length, min(preset.stride, max_length // 2))
     tokenizer = train_ner_tokenizer(
@@ -93,9 +113,16 @@ def build_model(preset: NerPreset, labels: list[str], train_docs: list[Document]
 
 def load_model(directory: str | Path, device: str | torch.device = "cpu") -> NerModel:
     directory = Path(directory)
-    settings = json.loads((directory / SETTINGS_FILE).read_text())
-    model = AutoModelForTokenClassification.from_pretrained(directory).to(device).eval()
-    tokenizer = AutoTokenizer.from_pretrained(directory)
-    return NerModel(
-        model, tokenizer, settings["max_length"], settings["stride"], settings.get("transitions")
-    )
+    if not directory.is_dir():
+        raise ModelError(directory, "no such model directory")
+    try:
+        settings = json.loads((directory / SETTINGS_FILE).read_text(encoding="utf-8"))
+        max_length, stride = settings["max_length"], settings["stride"]
+    except FileNotFoundError:
+        raise ModelError(directory, f"not a deid NER model (no {SETTINGS_FILE})") from None
+    except (OSError, ValueError, TypeError, KeyError):
+        raise ModelError(directory, f"{SETTINGS_FILE} is unreadable or incomplete") from None
+    with _loading(directory):
+        model = AutoModelForTokenClassification.from_pretrained(directory).to(device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+    return NerModel(model, tokenizer, max_length, stride, settings.get("transitions"))

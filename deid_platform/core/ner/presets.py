@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from deid_platform.core.errors import UserError
 from deid_platform.core.preset import Preset, pick
 
 
@@ -32,6 +33,14 @@ class NerPreset(Preset):
     weight_decay: float = 0.01
     dropout: float = 0.0
     model_name_or_path: str | None = None
+
+    def __post_init__(self) -> None:
+        # A zero here trains nothing (or divides by zero) and yields a model that finds no PHI.
+        for name in ("epochs", "batch_size", "learning_rate", "max_length"):
+            if not getattr(self, name) > 0:
+                raise UserError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.min_steps < 0:
+            raise UserError(f"min_steps must not be negative, got {self.min_steps}")
 
 
 PRESETS = {

@@ -19,6 +19,7 @@ from transformers import (
 )
 
 from deid_platform.core.documents import Document
+from deid_platform.core.errors import UserError
 from deid_platform.core.labels import label_set
 from deid_platform.core.ner.encoding import encode_documents, token_labels, windows
 from deid_platform.core.ner.model import NerModel, build_model
@@ -52,6 +53,19 @@ def training_windows(ner: NerModel, documents: list[Document]) -> Dataset:
     return Dataset.from_dict(rows)
 
 
+def check_trainable(train_docs: list[Document], max_seconds: float | None = None) -> None:
+    """Refuses what would train a model that can remove no PHI; the preset checks itself."""
+    if not train_docs:
+        raise UserError("no training documents")
+    if not any(doc.spans for doc in train_docs):
+        raise UserError(
+            f"the {len(train_docs)} training documents hold no PHI span: a model trained on them "
+            "would find none"
+        )
+    if max_seconds is not None and not max_seconds > 0:
+        raise UserError(f"the time budget must be positive, got {max_seconds} s")
+
+
 def train_ner(
     preset: NerPreset,
     train_docs: list[Document],
@@ -63,6 +77,7 @@ def train_ner(
 ) -> TrainResult:
     """Builds (or loads) the model of `preset` and trains it on `train_docs`. `max_seconds` stops
     training at a wall-clock budget, for benchmarks that compare within a fixed time."""
+    check_trainable(train_docs, max_seconds)
     set_seed(seed)
     ner = build_model(preset, labels or label_set(train_docs), train_docs)
     tags = [ner.id2label[i] for i in range(len(ner.id2label))]
