@@ -16,7 +16,7 @@ def test_corpus_assets_materialize_with_counts_and_files(platform):
     tmp_path, instance, _, _ = platform
     meta = latest(instance, "real_corpus", "es").asset_materialization.metadata
     assert meta["train_documents"].value == 20 and meta["test_documents"].value == 5
-    assert meta["test_is_dev"].value is False
+    assert meta["test_from_dev"].value is False
     manifest = json.loads((tmp_path / "storage/real_corpus/es/manifest.json").read_text())
     assert len(manifest["splits"]["train"]) == 20
     sizes = {}

@@ -116,3 +116,15 @@ def test_batched_generation_respects_budgets_and_seed(base):
     for generated, prompt, budget in zip(first, prompts, budgets, strict=True):
         assert generated.text.startswith(prompt)
         assert 0 <= generated.new_tokens <= budget
+
+
+def test_generation_writes_past_the_context_window(base):
+    model, tokenizer = base
+    assert PRESET.context == 64
+    prompts = ["Patient: Anna", "Epikris\nInlagd", "Remiss till", "Anamnes"]
+    budgets = [150] * len(prompts)
+    generated, _ = generate_batched(model, tokenizer, prompts, budgets, seed=5, batch_size=4)
+    for g in generated:
+        # Each sample stops at EOS or at its budget, never at the context.
+        assert g.ended or g.new_tokens == 150
+    assert max(g.new_tokens for g in generated) > PRESET.context

@@ -13,7 +13,7 @@ from deid_platform.core.ner.predict import predict_documents
 from deid_platform.core.ner.presets import get_preset
 from deid_platform.core.ner.tokenizer import train_ner_tokenizer
 from deid_platform.core.ner.training import train_ner
-from deid_platform.core.ner.transitions import estimate_transitions, viterbi
+from deid_platform.core.ner.transitions import decode, estimate_transitions
 from deid_platform.core.surrogates import generate_corpus
 from deid_platform.core.tagging import first_tokens, spans_from_tags, word_tags
 
@@ -121,8 +121,22 @@ def test_transitions_forbid_invalid_iob2_and_viterbi_uses_them():
     assert pairs[0, 2] < -1e8 and np.asarray(trans["start"])[2] < -1e8
     # Two words that each look slightly more like B-NAME: argmax says B B, the prior says B I.
     emissions = np.log(np.array([[0.1, 0.5, 0.4], [0.1, 0.5, 0.4]]))
-    assert emissions.argmax(-1).tolist() == [1, 1]
-    assert viterbi(emissions, trans) == [1, 2]
+    assert decode(emissions, trans, "argmax") == [1, 1]
+    assert decode(emissions, trans, "viterbi") == [1, 2]
+    # Hard IOB2 constraints alone forbid only I- after O: B B stays.
+    assert decode(emissions, trans, "constrained") == [1, 1]
+    # I-NAME first is impossible whatever the encoder says.
+    assert decode(np.log(np.array([[0.1, 0.2, 0.7]])), trans, "constrained") == [1]
+
+
+def test_viterbi_divides_the_prior_out_of_the_posteriors():
+    tags = ["O", "B-ID", "I-ID"]
+    # A rare type: one B-ID among many O words, so the learned P(B-ID | O) is small.
+    trans = estimate_transitions([["O"] * 20 + ["B-ID"] + ["O"] * 20] * 20, tags)
+    # The encoder is fairly sure the middle word is an ID; counting the prior twice would drop it.
+    emissions = np.log(np.array([[0.98, 0.01, 0.01], [0.35, 0.6, 0.05], [0.98, 0.01, 0.01]]))
+    assert decode(emissions, trans, "viterbi_prior") == [0, 0, 0]
+    assert decode(emissions, trans, "viterbi") == [0, 1, 0]
 
 
 def test_training_is_deterministic_and_predicts_valid_spans(corpus, trained):

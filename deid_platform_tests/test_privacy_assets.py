@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter, DagsterInstance, materialize
 
 import deid_platform.defs.generator as generator
+from deid_platform.core.documents import Document
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.definitions import assets, source_assets
 from deid_platform.resources import ArtifactStorage
@@ -49,15 +50,14 @@ def test_planted_real_phi_blocks_the_synthetic_model(platform, tmp_path, monkeyp
     root, _, resources, _ = platform
     shutil.copytree(root / "storage", tmp_path / "storage")
     real = read_jsonl(tmp_path / "storage/training_subset/es/1.0/train.jsonl").documents
-    original = generator.synthesize
+    original = generator.generate_documents
 
     def planted(*args, **kwargs):
-        result = original(*args, **kwargs)
+        documents, stats = original(*args, **kwargs)
         # Real training notes copied verbatim into the synthetic corpus: real PHI and long runs.
-        result.documents.extend(real[:5])
-        return result
+        return documents + [Document(d.id, d.text) for d in real[:5]], stats
 
-    monkeypatch.setattr(generator, "synthesize", planted)
+    monkeypatch.setattr(generator, "generate_documents", planted)
     instance = DagsterInstance.ephemeral()
     selection = [a for a in assets if a.key.path[0] in ("synthetic_corpus", "synthetic_ner_model")]
     result = materialize(

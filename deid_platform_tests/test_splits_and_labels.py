@@ -25,16 +25,27 @@ def test_subset_size_rounds_up_and_never_empty():
         subset_size(10, 0)
 
 
-def test_given_splits_are_kept_and_test_falls_back_to_dev():
-    splits, derived = assign_splits({"train": Corpus(docs(8, "t")), "dev": Corpus(docs(3, "v"))})
-    assert [len(splits[s]) for s in ("train", "dev", "test")] == [8, 3, 3]
-    assert derived == {"dev_from_train": False, "test_is_dev": True, "split_by_hash": False}
+def test_given_splits_are_kept_and_test_is_carved_from_dev():
+    given = {"train": Corpus(docs(8, "t")), "dev": Corpus(docs(7, "v"))}
+    splits, derived = assign_splits(given, seed=3)
+    assert [len(splits[s]) for s in ("train", "dev", "test")] == [8, 4, 3]
+    assert derived == {"dev_from_train": False, "test_from_dev": True, "split_by_hash": False}
+    # Dev prompts the generator: the carved test split shares no document with it.
+    assert not {d.id for d in splits["dev"]} & {d.id for d in splits["test"]}
+    assert {d.id for d in splits["dev"] + splits["test"]} == {d.id for d in given["dev"]}
+    again, _ = assign_splits({"train": Corpus(docs(8, "t")), "dev": Corpus(docs(7, "v"))}, seed=3)
+    assert [d.id for d in again["test"]] == [d.id for d in splits["test"]]
+
+
+def test_a_single_dev_document_cannot_be_split():
+    with pytest.raises(CorpusError, match="too few dev documents"):
+        assign_splits({"train": Corpus(docs(8, "t")), "dev": Corpus(docs(1, "v"))})
 
 
 def test_dev_is_carved_from_train_when_missing():
     splits, derived = assign_splits({"train": Corpus(docs(50)), "test": Corpus(docs(5, "x"))})
     assert [len(splits[s]) for s in ("train", "dev", "test")] == [45, 5, 5]
-    assert derived["dev_from_train"] and not derived["test_is_dev"]
+    assert derived["dev_from_train"] and not derived["test_from_dev"]
     assert not {d.id for d in splits["dev"]} & {d.id for d in splits["train"]}
 
 

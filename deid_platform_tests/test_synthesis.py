@@ -9,7 +9,10 @@ from deid_platform.core.synthesis import (
     jensen_shannon,
     label_distribution,
     plan_samples,
+    printable,
     prompt_of,
+    select_volume,
+    under_represented,
 )
 
 
@@ -25,8 +28,14 @@ def test_plan_reaches_the_volume_and_cycles_prompts():
     assert sum(min(p.max_new_tokens, 30) for p in plan) >= 200
     assert {p.prompt_doc for p in plan} == {"d0", "d1", "d2"}
     assert plan == plan_samples(docs, [10, 20, 30], target_tokens=200, seed=1)
-    capped = plan_samples(docs, [500], target_tokens=1000, seed=1, max_tokens=100)
-    assert all(p.max_new_tokens == 100 for p in capped) and len(capped) == 10
+    # Lengths are not capped by any context: the generator writes past it.
+    long = plan_samples(docs, [2000], target_tokens=4000, seed=1)
+    assert [p.max_new_tokens for p in long] == [2000, 2000]
+    # A smaller volume plans a prefix of a larger one.
+    assert (
+        plan_samples(docs, [10, 20, 30], 80, seed=1)
+        == plan[: len(plan_samples(docs, [10, 20, 30], 80, seed=1))]
+    )
     with pytest.raises(ValueError):
         plan_samples([], [10], 10, seed=0)
 
@@ -54,6 +63,24 @@ def test_jensen_shannon_by_hand():
     assert jensen_shannon({"A": 0.5, "B": 0.5}, {"A": 1.0}) == pytest.approx(expected)
 
 
+def test_select_volume_takes_a_prefix_by_characters():
+    docs = [Document(f"s{i}", "x" * 10) for i in range(10)]
+    assert [d.id for d in select_volume(docs, 25)] == ["s0", "s1", "s2"]
+    assert select_volume(docs, 0) == []
+    assert len(select_volume(docs, 10_000)) == 10
+
+
+def test_under_represented_labels():
+    real = {"NAME": 0.5, "ID": 0.3, "PHONE": 0.2}
+    assert under_represented({"NAME": 0.7, "ID": 0.29, "PHONE": 0.01}, real) == ["PHONE"]
+
+
 def test_label_distribution():
     docs = [Document("d", "Ana Lugo Eva", [Span(0, 3, "N"), Span(4, 8, "L"), Span(9, 12, "N")])]
     assert label_distribution(docs) == {"L": pytest.approx(1 / 3), "N": pytest.approx(2 / 3)}
+
+
+def test_printable_leaves_one_kind_of_line_break():
+    text = printable("Nota\x0cuno\u2028dos\r\ntres\x85cuatro\tcinco\nseis\u00a0siete")
+    assert text == "Nota uno dos \ntres cuatro\tcinco\nseis\u00a0siete"
+    assert text.splitlines() == text.split("\n")

@@ -7,11 +7,31 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from deid_platform.core.documents import Document
+from deid_platform.core.synthesis import prompt_of
+
+
+def unseen_documents(
+    splits: Mapping[str, Sequence[Document]], seen: Sequence[Document], prompt_words: int
+) -> list[Document]:
+    """Real documents the LLM never saw: every split's documents outside its training subset.
+    Dev documents lose the PHI inside their prompt words, which the synthetic text contains by
+    construction (prompts are the first words of dev notes)."""
+    seen_ids = {doc.id for doc in seen}
+    out: dict[str, Document] = {}
+    for split, documents in splits.items():
+        for doc in documents:
+            if doc.id in seen_ids:
+                continue
+            if split == "dev":
+                start = len(prompt_of(doc.text, prompt_words))
+                doc = Document(doc.id, doc.text, [sp for sp in doc.spans if sp.start >= start])
+            out[doc.id] = doc
+    return list(out.values())
 
 
 def words(text: str) -> list[str]:

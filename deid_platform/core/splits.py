@@ -27,11 +27,14 @@ def assign_splits(
 
     - no splits at all: train/dev/test by a seeded hash of the document id;
     - no dev: a `held_out` share of train becomes dev (dev prompts the generator);
-    - no test: dev doubles as test, as with the public MEDDOCAN train/dev release.
+    - no test: a seeded half of dev becomes test and the other half stays dev. Dev documents are
+      the generator's prompts and the models' selection data, so a test split that doubled as dev
+      would put test text (the first words of a note are often a patient's name) into the
+      synthetic training data.
     Returns the splits and flags saying which were derived.
     """
     docs = {name: list(corpus.documents) for name, corpus in given.items()}
-    derived = {"dev_from_train": False, "test_is_dev": False, "split_by_hash": False}
+    derived = {"dev_from_train": False, "test_from_dev": False, "split_by_hash": False}
     if "all" in docs:
         pool = _order(docs.pop("all"), seed, "split")
         n_held = max(1, round(len(pool) * held_out))
@@ -49,8 +52,13 @@ def assign_splits(
         docs["dev"], docs["train"] = pool[:n_held], pool[n_held:]
         derived["dev_from_train"] = True
     if "test" not in docs:
-        docs["test"] = docs["dev"]
-        derived["test_is_dev"] = True
+        if len(docs["dev"]) < 2:
+            raise CorpusError(
+                "corpus", None, "no test split and too few dev documents to carve one"
+            )
+        pool = _order(docs["dev"], seed, "test")
+        docs["test"], docs["dev"] = pool[: len(pool) // 2], pool[len(pool) // 2 :]
+        derived["test_from_dev"] = True
     for name in SPLITS:
         docs[name].sort(key=lambda d: d.id)
     return {name: docs[name] for name in SPLITS}, derived

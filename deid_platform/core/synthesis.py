@@ -1,18 +1,27 @@
 """The synthetic corpus: prompts from real dev documents, a generation plan of a given volume,
-clean-up of the generated text, and statistics that compare it with the real corpus."""
+clean-up of the generated text, machine annotation, and statistics that compare it with the real
+corpus. Generation and annotation are separate steps, so that one synthetic text can be annotated
+by several annotators (the paper's ablations)."""
 
 from __future__ import annotations
 
-import math
 import random
 import re
+import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
 
 _TOKEN = re.compile(r"\S+")
+# Control characters and line separators other than newline and tab: a byte-level generator can
+# write them, and no clinical note needs them (BRAT cannot even quote them in an annotation line).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def prompt_of(text: str, words: int = 3) -> str:
@@ -35,10 +44,11 @@ def plan_samples(
     target_tokens: int,
     seed: int,
     words: int = 3,
-    max_tokens: int | None = None,
 ) -> list[PlannedSample]:
     """Samples until their planned lengths add up to `target_tokens`: prompts cycle through the
-    prompt documents in a seeded order, lengths are drawn from the real length distribution."""
+    prompt documents in a seeded order, lengths are drawn from the real length distribution (a
+    sample may end earlier, at EOS). The plan for a smaller target is a prefix of the plan for a
+    larger one."""
     if not prompt_docs or not lengths:
         raise ValueError("need prompt documents and a length distribution")
     rng = random.Random(seed)
@@ -48,12 +58,15 @@ def plan_samples(
     total = 0
     while total < target_tokens:
         doc = order[len(plan) % len(order)]
-        length = rng.choice(lengths)
-        if max_tokens:
-            length = min(length, max_tokens)
-        plan.append(PlannedSample(doc.id, prompt_of(doc.text, words), max(8, length)))
+        length = max(8, rng.choice(lengths))
+        plan.append(PlannedSample(doc.id, prompt_of(doc.text, words), length))
         total += length
     return plan
+
+
+def printable(text: str) -> str:
+    """The text with control characters and odd line separators turned into spaces."""
+    return _CONTROL.sub(" ", text)
 
 
 def clean(texts: Sequence[str], prompts: Sequence[str]) -> list[int]:
@@ -87,53 +100,46 @@ def label_distribution(documents: Sequence[Document]) -> dict[str, float]:
 
 def jensen_shannon(p: dict[str, float], q: dict[str, float]) -> float:
     """Jensen-Shannon divergence in bits (0: same distribution, 1: disjoint)."""
-    labels = set(p) | set(q)
+    labels = sorted(set(p) | set(q))
     if not labels:
         return 0.0
-
-    def kl(a: dict[str, float], m: dict[str, float]) -> float:
-        return sum(a[k] * math.log2(a[k] / m[k]) for k in labels if a.get(k, 0) > 0)
-
-    m = {k: (p.get(k, 0.0) + q.get(k, 0.0)) / 2 for k in labels}
-    return 0.5 * kl(p, m) + 0.5 * kl(q, m)
+    distance = jensenshannon([p.get(k, 0.0) for k in labels], [q.get(k, 0.0) for k in labels], 2)
+    return float(distance) ** 2
 
 
-@dataclass
-class SynthesisResult:
-    documents: list[Document]
-    stats: dict[str, float | int]
-    real_labels: dict[str, int]
+def under_represented(
+    synthetic: dict[str, float], real: dict[str, float], ratio: float = 0.5
+) -> list[str]:
+    """Labels whose share of the synthetic spans is below `ratio` times their real share."""
+    return sorted(
+        label for label, share in real.items() if synthetic.get(label, 0.0) < ratio * share
+    )
 
 
-def synthesize(
-    model,  # noqa: ANN001 - a transformers causal LM
-    tokenizer,  # noqa: ANN001
+def generate_documents(
+    model: Any,
+    tokenizer: Any,
     *,
     train: Sequence[Document],
     prompt_docs: Sequence[Document],
-    annotator_dir,  # noqa: ANN001 - path of a saved NER model
     volume: float,
     seed: int,
     top_p: float = 0.95,
     temperature: float = 1.0,
     prompt_words: int = 3,
     batch_size: int = 64,
-    provenance: dict[str, str] | None = None,
-    device: str = "cpu",
-    log=lambda _: None,  # noqa: ANN001
-) -> SynthesisResult:
-    """Generates `volume` times the training subset's tokens, cleans, and machine-annotates."""
-    from deid_platform.core.documents import summarize
+    provenance: dict[str, Any] | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[list[Document], dict[str, float | int]]:
+    """Synthetic notes, unannotated: `volume` times the training documents' tokens (in the
+    generator's tokens), each sample capped at a length drawn from the real length distribution.
+    Documents keep the plan's order (see `select_volume`)."""
     from deid_platform.core.lm.generation import generate_batched
     from deid_platform.core.lm.training import document_ids
-    from deid_platform.core.ner.model import load_model
-    from deid_platform.core.ner.predict import predict_documents
-    from deid_platform.core.validation import Reporter, check_document
 
     lengths = [len(ids) - 2 for ids in document_ids(tokenizer, [d.text for d in train])]
     target = int(volume * sum(lengths))
-    context = getattr(model.config, "max_position_embeddings", 2048)
-    plan = plan_samples(prompt_docs, lengths, target, seed, prompt_words, max_tokens=context - 16)
+    plan = plan_samples(prompt_docs, lengths, target, seed, prompt_words)
     log(f"generating {len(plan)} samples, {target} tokens planned")
     generated, seconds = generate_batched(
         model,
@@ -146,40 +152,86 @@ def synthesize(
         batch_size=batch_size,
         report=lambda done, total: log(f"generated {done}/{total} samples"),
     )
-    texts = [g.text for g in generated]
+    texts = [printable(g.text) for g in generated]
     keep = clean(texts, [p.prompt for p in plan])
-    new_tokens = sum(g.new_tokens for g in generated)
-    raw = [
+    documents = [
         Document(
             f"synthetic-{i:06d}",
             texts[i],
             [],
-            {"prompt_doc": plan[i].prompt_doc, "sample": i, "seed": seed, **(provenance or {})},
+            {
+                "prompt_doc": plan[i].prompt_doc,
+                "sample": i,
+                "seed": seed,
+                "ended": generated[i].ended,
+                **(provenance or {}),
+            },
         )
         for i in keep
     ]
-    annotator = load_model(annotator_dir, device)
-    annotated = predict_documents(
-        annotator, raw, report=lambda done, total: log(f"annotated {done}/{total} windows")
-    )
-    reporter = Reporter(lenient=True)
-    documents = [d for d in annotated if check_document(d, "synthetic", reporter) is not None]
-    real = summarize(train)["labels"]
+    new_tokens = sum(g.new_tokens for g in generated)
+    real_chars = sum(len(d.text) for d in train)
     stats: dict[str, float | int] = {
         "documents": len(documents),
         "samples_generated": len(generated),
         "dropped_empty_or_duplicate": len(generated) - len(keep),
-        "invalid_spans_or_documents": len(reporter.warnings),
         "tokens_generated": new_tokens,
         "tokens_planned": target,
+        "ended_with_eos": round(sum(g.ended for g in generated) / max(1, len(generated)), 4),
+        "median_characters": statistics.median(len(d.text) for d in documents) if documents else 0,
+        "real_median_characters": statistics.median(len(d.text) for d in train),
+        "volume_characters": round(sum(len(d.text) for d in documents) / max(1, real_chars), 3),
         "generation_seconds": round(seconds, 2),
         "generation_tokens_per_second": round(new_tokens / seconds, 1) if seconds else 0.0,
-        "spans": sum(len(d.spans) for d in documents),
-        "label_jsd_vs_real": round(
-            jensen_shannon(label_distribution(documents), label_distribution(train)), 4
-        ),
         **{
             f"distinct_{n}": round(distinct_n([d.text for d in documents], n), 4) for n in (1, 2, 3)
         },
     }
-    return SynthesisResult(documents, stats, real)
+    return documents, stats
+
+
+def select_volume(documents: Sequence[Document], characters: int) -> list[Document]:
+    """The first documents, in plan order, whose text adds up to `characters`: a sample of a
+    larger synthetic corpus with a smaller volume and the same length distribution."""
+    out: list[Document] = []
+    total = 0
+    for doc in documents:
+        if total >= characters:
+            break
+        out.append(doc)
+        total += len(doc.text)
+    return out
+
+
+def annotate_documents(
+    documents: Sequence[Document],
+    annotator_dir: str | Path,
+    real: Sequence[Document],
+    device: str = "cpu",
+    decoding: str = "viterbi",
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[list[Document], dict[str, Any]]:
+    """Machine annotation of synthetic text with a saved NER model, and how its label
+    distribution compares with the real training documents'."""
+    from deid_platform.core.ner.model import load_model
+    from deid_platform.core.ner.predict import predict_documents
+    from deid_platform.core.validation import Reporter, check_document
+
+    annotator = load_model(annotator_dir, device)
+    annotated = predict_documents(
+        annotator,
+        list(documents),
+        decoding=decoding,
+        report=lambda done, total: log(f"annotated {done}/{total} windows"),
+    )
+    reporter = Reporter(lenient=True)
+    kept = [d for d in annotated if check_document(d, "synthetic", reporter) is not None]
+    synthetic_labels, real_labels = label_distribution(kept), label_distribution(real)
+    stats = {
+        "documents": len(kept),
+        "spans": sum(len(d.spans) for d in kept),
+        "invalid_spans_or_documents": len(reporter.warnings),
+        "label_jsd_vs_real": round(jensen_shannon(synthetic_labels, real_labels), 4),
+        "under_represented_labels": under_represented(synthetic_labels, real_labels),
+    }
+    return kept, stats

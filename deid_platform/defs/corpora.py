@@ -124,7 +124,7 @@ def real_corpus(
             "files": n_files,
             "files_sha256": files_digest,
             "corpus_sha256": content,
-            "test_is_dev": derived["test_is_dev"],
+            "test_from_dev": derived["test_from_dev"],
             "dev_from_train": derived["dev_from_train"],
             "split_by_hash": derived["split_by_hash"],
             "path": MetadataValue.path(str(out)),

@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from deid_platform.core.atomic import atomic_directory
-from deid_platform.core.documents import Document, corpus_hash, summarize
+from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
 from deid_platform.core.hashing import directory_sha256
@@ -30,9 +30,9 @@ from deid_platform.core.lm.model import (
 )
 from deid_platform.core.lm.presets import get_lm_preset
 from deid_platform.core.lm.training import perplexity, train_causal_lm
-from deid_platform.core.privacy import text_audit
+from deid_platform.core.privacy import text_audit, unseen_documents
 from deid_platform.core.surrogates import LANGUAGE_PACKS, generate_corpus
-from deid_platform.core.synthesis import prompt_of, synthesize
+from deid_platform.core.synthesis import annotate_documents, generate_documents
 from deid_platform.defs.annotator import annotator_model
 from deid_platform.defs.corpora import OWNERS, real_corpus, training_subset
 from deid_platform.defs.metadata import label_table
@@ -323,15 +323,14 @@ def synthetic_corpus(
     preset = json.loads(storage.path("base_llm", lang, "preset.json").read_text())
     adapted_sha = directory_sha256(storage.path("adapted_llm", lang, llm_fraction, "model"))
     annotator_dir = storage.path("annotator_model", lang, annotator_fraction, "model")
-    result = synthesize(
+    train = read_jsonl(storage.path("training_subset", lang, llm_fraction, "train.jsonl")).documents
+    real = real_splits(storage, lang)
+    generated, stats = generate_documents(
         model,
         tokenizer,
         # The volume is relative to the data the LLM was adapted on.
-        train=read_jsonl(
-            storage.path("training_subset", lang, llm_fraction, "train.jsonl")
-        ).documents,
-        prompt_docs=read_jsonl(storage.path("real_corpus", lang, "dev.jsonl")).documents,
-        annotator_dir=annotator_dir,
+        train=train,
+        prompt_docs=real["dev"],
         volume=config.volume,
         seed=config.seed,
         top_p=config.top_p,
@@ -344,13 +343,17 @@ def synthetic_corpus(
             "annotator_fraction": annotator_fraction,
             "llm_fraction": llm_fraction,
         },
-        device=device,
         log=context.log.info,
     )
-    docs = result.documents
-    seen = read_jsonl(storage.path("training_subset", lang, llm_fraction, "train.jsonl")).documents
+    docs, annotation = annotate_documents(
+        generated, annotator_dir, train, device=device, log=context.log.info
+    )
+    stats = {**stats, **annotation}
     audit = text_audit(
-        [d.text for d in docs], seen, unseen_documents(storage, lang, seen), config.max_verbatim_run
+        [d.text for d in docs],
+        train,
+        unseen_documents(real, train, config.prompt_words),
+        config.max_verbatim_run,
     )
     passed = (
         audit["phi_replay_excess.all"] <= config.max_excess_phi_replay
@@ -364,9 +367,10 @@ def synthetic_corpus(
         (staging / "stats.json").write_text(
             json.dumps(
                 {
-                    **result.stats,
+                    **stats,
                     "mode": config.mode,
                     "volume": config.volume,
+                    "prompt_words": config.prompt_words,
                     "llm_fraction": llm_fraction,
                     "annotator_fraction": annotator_fraction,
                 },
@@ -389,7 +393,7 @@ def synthetic_corpus(
                 "corpus_sha256": content,
             }
         )
-        run.log_metrics({k: v for k, v in result.stats.items() if isinstance(v, int | float)})
+        run.log_metrics({k: v for k, v in stats.items() if isinstance(v, int | float)})
         run.log_metrics({f"audit.{k}": v for k, v in audit.items()})
         run.set_tags({"leak_gate": "passed" if passed else "failed"})
     if passed:
@@ -409,11 +413,13 @@ def synthetic_corpus(
     }
     return MaterializeResult(
         metadata={
-            **{k: v for k, v in result.stats.items() if isinstance(v, int | float)},
+            **{k: v for k, v in stats.items() if isinstance(v, int | float)},
             "mode": config.mode,
             "llm_fraction": llm_fraction,
             "annotator_fraction": annotator_fraction,
-            "labels": label_table({"synthetic": summary["labels"], "real": result.real_labels}),
+            "labels": label_table(
+                {"synthetic": summary["labels"], "real": summarize(train)["labels"]}
+            ),
             "corpus_sha256": content,
             "ngram_recall_5": round(audit["ngram_recall_5"], 4),
             **{k: round(v, 4) if isinstance(v, float) else v for k, v in gate.items()},
@@ -434,18 +440,8 @@ def synthetic_corpus(
     )
 
 
-def unseen_documents(storage: ArtifactStorage, lang: str, seen: list) -> list:
-    """Real documents the LLM never saw: dev, test and the training documents outside its subset.
-    Dev documents lose the PHI inside their prompt words, which the synthetic text contains by
-    construction."""
-    seen_ids = {doc.id for doc in seen}
-    out = {}
-    for split in ("train", "test", "dev"):
-        for doc in read_jsonl(storage.path("real_corpus", lang, f"{split}.jsonl")).documents:
-            if doc.id in seen_ids:
-                continue
-            if split == "dev":
-                start = len(prompt_of(doc.text))
-                doc = Document(doc.id, doc.text, [sp for sp in doc.spans if sp.start >= start])
-            out[doc.id] = doc
-    return list(out.values())
+def real_splits(storage: ArtifactStorage, lang: str) -> dict[str, list]:
+    return {
+        split: read_jsonl(storage.path("real_corpus", lang, f"{split}.jsonl")).documents
+        for split in ("train", "dev", "test")
+    }

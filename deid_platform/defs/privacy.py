@@ -9,9 +9,9 @@ from deid_platform.core.atomic import atomic_directory
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
-from deid_platform.core.privacy import membership_scores, roc_auc, tpr_at_fpr
+from deid_platform.core.privacy import membership_scores, roc_auc, tpr_at_fpr, unseen_documents
 from deid_platform.defs.corpora import OWNERS, real_corpus, training_subset
-from deid_platform.defs.generator import adapted_llm, synthetic_corpus, unseen_documents
+from deid_platform.defs.generator import adapted_llm, real_splits, synthetic_corpus
 from deid_platform.defs.synthetic_ner import synthetic_ner_model
 from deid_platform.partitions import language_fraction_partitions
 from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
@@ -50,7 +50,8 @@ def privacy_audit(
     text = json.loads((corpus_dir / "audit.json").read_text())
     llm_fraction = json.loads((corpus_dir / "stats.json").read_text())["llm_fraction"]
     seen = read_jsonl(storage.path("training_subset", lang, llm_fraction, "train.jsonl")).documents
-    unseen = unseen_documents(storage, lang, seen)
+    prompt_words = json.loads((corpus_dir / "stats.json").read_text())["prompt_words"]
+    unseen = unseen_documents(real_splits(storage, lang), seen, prompt_words)
     rng = random.Random(config.seed)
     members = rng.sample(seen, min(config.mia_documents, len(seen)))
     others = rng.sample(unseen, min(config.mia_documents, len(unseen)))

@@ -1,4 +1,10 @@
-"""Batched sampling: prompts grouped by target length, left padding, KV cache, EOS handling."""
+"""Batched sampling of whole documents: prompts grouped by target length, left padding, KV cache,
+EOS handling, and continuation past the model's context with a sliding window.
+
+A note may be several times longer than the generator's context (MEDDOCAN: median about 650
+tokens, up to about 2,000). A sample that reaches the end of the context goes on from the last
+`context // 2` tokens it wrote, in rounds, until it reaches its target length or EOS: the closing
+block of a note, where staff names, hospitals and e-mail addresses sit, is written too."""
 
 from __future__ import annotations
 
@@ -15,6 +21,18 @@ class Generated:
     prompt_index: int
     text: str
     new_tokens: int
+    ended: bool
+    """True when the model wrote EOS, False when the sample was cut at its target length."""
+
+
+def model_context(model: PreTrainedModel) -> int:
+    """How many positions the model attends to (GPT-2 style configs call it n_positions)."""
+    config = model.config
+    for name in ("max_position_embeddings", "n_positions", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return 2048
 
 
 def generate_batched(
@@ -26,11 +44,15 @@ def generate_batched(
     top_p: float = 0.95,
     temperature: float = 1.0,
     batch_size: int = 64,
+    context: int | None = None,
     report: Callable[[int, int], None] = lambda done, total: None,
 ) -> tuple[list[Generated], float]:
     """Samples one continuation per prompt, at most `max_new_tokens[i]` new tokens each, stopping at
-    EOS. Prompts of similar target length share a batch, so little is generated only to be cut.
-    Returns the texts (prompt included, special tokens removed) and the wall time."""
+    EOS. Pure nucleus sampling: `top_k=0`, because transformers otherwise applies its default
+    top-k of 50 before top-p. Prompts of similar target length share a batch, so little is
+    generated only to be cut. Returns the texts (prompt included, special tokens removed) and the
+    wall time."""
+    context = context or model_context(model)
     device = next(model.parameters()).device
     order = sorted(range(len(prompts)), key=lambda i: max_new_tokens[i])
     results: list[Generated] = []
@@ -38,34 +60,73 @@ def generate_batched(
     model.eval()
     for number, first in enumerate(range(0, len(order), batch_size)):
         batch = order[first : first + batch_size]
-        encoded = tokenizer(
-            [tokenizer.bos_token + prompts[i] for i in batch],
-            return_tensors="pt",
-            padding=True,
-            add_special_tokens=False,
-        ).to(device)
-        limit = max(max_new_tokens[i] for i in batch)
         # One seed per batch: the same seed, prompts and lengths give the same corpus.
         torch.manual_seed(seed * 100_003 + number)
-        with torch.inference_mode():
-            output = model.generate(
-                **encoded,
-                do_sample=True,
-                top_p=top_p,
-                temperature=temperature,
-                max_new_tokens=limit,
-                pad_token_id=tokenizer.pad_token_id,
-                eos_token_id=tokenizer.eos_token_id,
-                use_cache=True,
-            )
-        new = output[:, encoded["input_ids"].shape[1] :].tolist()
-        for row, index in enumerate(batch):
-            tokens = new[row][: max_new_tokens[index]]
-            if tokenizer.eos_token_id in tokens:
-                tokens = tokens[: tokens.index(tokenizer.eos_token_id)]
-            tokens = [t for t in tokens if t != tokenizer.pad_token_id]
+        prefixes = [
+            [tokenizer.bos_token_id, *tokenizer.encode(prompts[i], add_special_tokens=False)]
+            for i in batch
+        ]
+        written = _sample_rounds(
+            model,
+            tokenizer,
+            prefixes,
+            [max_new_tokens[i] for i in batch],
+            context,
+            device,
+            {"top_p": top_p, "temperature": temperature},
+        )
+        for index, (tokens, ended) in zip(batch, written, strict=True):
             text = prompts[index] + tokenizer.decode(tokens, skip_special_tokens=True)
-            results.append(Generated(index, text, len(tokens)))
+            results.append(Generated(index, text, len(tokens), ended))
         report(min(first + batch_size, len(order)), len(order))
     results.sort(key=lambda g: g.prompt_index)
     return results, time.time() - started
+
+
+def _sample_rounds(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prefixes: list[list[int]],
+    limits: list[int],
+    context: int,
+    device: torch.device,
+    sampling: dict[str, float],
+) -> list[tuple[list[int], bool]]:
+    """New tokens per row, and whether the row ended with EOS. The first round continues the
+    prompts; later rounds continue the unfinished rows from the last half-context they wrote."""
+    eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+    new: list[list[int]] = [[] for _ in prefixes]
+    ended = [False] * len(prefixes)
+    keep = max(1, context // 2)
+    while True:
+        active = [r for r in range(len(prefixes)) if not ended[r] and len(new[r]) < limits[r]]
+        if not active:
+            return list(zip(new, ended, strict=True))
+        inputs = [(prefixes[r] + new[r])[-keep:] if new[r] else prefixes[r][-keep:] for r in active]
+        width = max(len(ids) for ids in inputs)
+        budget = min(max(limits[r] - len(new[r]) for r in active), context - width)
+        ids = torch.full((len(active), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for row, piece in enumerate(inputs):
+            ids[row, width - len(piece) :] = torch.tensor(piece)
+            mask[row, width - len(piece) :] = 1
+        with torch.inference_mode():
+            output = model.generate(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                do_sample=True,
+                top_k=0,
+                max_new_tokens=budget,
+                pad_token_id=pad,
+                eos_token_id=eos,
+                use_cache=True,
+                **sampling,
+            )
+        for row, r in enumerate(active):
+            tokens = output[row, width:].tolist()[: limits[r] - len(new[r])]
+            if eos in tokens:
+                tokens = tokens[: tokens.index(eos)]
+                ended[r] = True
+            # Pads (a model may sample one) stay in the count, so every round makes progress;
+            # decoding skips them.
+            new[r].extend(tokens)

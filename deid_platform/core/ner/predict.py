@@ -2,9 +2,8 @@
 little padding, run under `torch.inference_mode`, mapped back to character spans.
 
 Where windows overlap, a token takes its scores from the window in which it lies furthest from an
-edge, where the encoder saw the most context on both sides. Words are then tagged by Viterbi over
-the IOB2 transitions of the training data ("viterbi", the default when the model has them) or by
-the argmax of each word's first subword ("argmax", what transformers' "first" aggregation does)."""
+edge, where the encoder saw the most context on both sides. Words are then tagged by one of the
+decodings of `transitions.decode` ("argmax" is what transformers' "first" aggregation does)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import torch
 from deid_platform.core.documents import Document
 from deid_platform.core.ner.encoding import encode_documents, windows
 from deid_platform.core.ner.model import NerModel
-from deid_platform.core.ner.transitions import viterbi
+from deid_platform.core.ner.transitions import DECODINGS, decode
 from deid_platform.core.tagging import spans_from_tags
 
 
@@ -28,9 +27,8 @@ def predict_documents(
     decoding: str = "viterbi",
 ) -> list[Document]:
     """Returns copies of `documents` whose spans are the model's predictions."""
-    if decoding not in ("viterbi", "argmax"):
-        raise ValueError(f"decoding must be viterbi or argmax, got {decoding!r}")
-    use_viterbi = decoding == "viterbi" and ner.transitions is not None
+    if decoding not in DECODINGS:
+        raise ValueError(f"decoding must be one of {DECODINGS}, got {decoding!r}")
     tokenizer, model = ner.tokenizer, ner.model
     device = next(model.parameters()).device
     cls = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
@@ -80,9 +78,7 @@ def predict_documents(
                 emissions[k] = chosen[token][1]
             else:
                 emissions[k, outside] = 0.0
-        tag_ids = (
-            viterbi(emissions, ner.transitions) if use_viterbi else emissions.argmax(-1).tolist()
-        )
+        tag_ids = decode(emissions, ner.transitions, decoding)
         spans = spans_from_tags(enc.words, [id2label[i] for i in tag_ids])
         out.append(Document(source.id, source.text, spans, dict(source.metadata)))
     return out
