@@ -1,23 +1,51 @@
-"""BRAT standoff: one `<id>.txt` and one `<id>.ann` per document (the MEDDOCAN layout)."""
+"""BRAT standoff: one `<id>.txt` and one `<id>.ann` per document (the MEDDOCAN layout).
+
+Only text-bound annotations (`T1<TAB>LABEL START END<TAB>TEXT`) carry PHI. The other legal lines
+(relations, attributes, events, normalizations, notes, equivalences) are counted and ignored."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from deid_platform.core.documents import Corpus, CorpusError, Document, Span
-from deid_platform.core.validation import Reporter, check_document, decode_utf8
+from deid_platform.core.validation import (
+    EncodingError,
+    Reporter,
+    check_document,
+    decode_utf8,
+    read_all,
+    read_lines,
+)
+
+_ID = re.compile(r"[TRAMEN#]\d+|\*")
+_IGNORED = {
+    "R": "relation",
+    "A": "attribute",
+    "M": "attribute",
+    "E": "event",
+    "N": "normalization",
+    "#": "note",
+    "*": "equivalence",
+}
+_OFFSET = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() would take "²" and int() then fail
 
 
 def read_brat(path: str | Path, lenient: bool = False) -> Corpus:
+    return read_all(iter_brat, path, lenient)
+
+
+def iter_brat(path: str | Path, reporter: Reporter) -> Iterator[Document]:
     root = Path(path)
     if not root.is_dir():
         raise CorpusError(str(root), None, "BRAT corpus must be a directory of .txt/.ann pairs")
-    reporter = Reporter(lenient)
     texts = {p.stem: p for p in sorted(root.glob("*.txt"))}
     anns = {p.stem: p for p in sorted(root.glob("*.ann"))}
+    if not texts and not anns:
+        raise CorpusError(str(root), None, "no .txt/.ann files found")
     for stem in sorted(anns.keys() - texts.keys()):
         reporter.report(CorpusError(str(anns[stem]), 1, f"annotation file has no {stem}.txt"))
-    documents = []
     for stem, txt_path in texts.items():
         ann_path = anns.get(stem)
         if ann_path is None:
@@ -25,66 +53,63 @@ def read_brat(path: str | Path, lenient: bool = False) -> Corpus:
             continue
         try:
             text = decode_utf8(txt_path.read_bytes(), str(txt_path))
-            ann = decode_utf8(ann_path.read_bytes(), str(ann_path))
-        except CorpusError as err:
+            doc, lines, dropped = _parse_ann(stem, text, ann_path, reporter)
+        except EncodingError as err:
             reporter.report(err)
             continue
-        doc, lines = _parse_ann(stem, text, ann, str(ann_path), reporter)
         doc.metadata["source"] = txt_path.name
-        if check_document(doc, str(ann_path), reporter, span_lines=lines):
-            documents.append(doc)
-    if not texts and not anns:
-        raise CorpusError(str(root), None, "no .txt/.ann files found")
-    return Corpus(documents, reporter.warnings)
+        if check_document(doc, str(ann_path), reporter, span_lines=lines, dropped=dropped):
+            yield doc
 
 
 def _parse_ann(
-    stem: str, text: str, ann: str, path: str, reporter: Reporter
-) -> tuple[Document, list[int]]:
+    stem: str, text: str, ann_path: Path, reporter: Reporter
+) -> tuple[Document, list[int], int]:
+    """The document with its spans, the line of each span, and how many T lines were rejected."""
+    path = str(ann_path)
     spans: list[Span] = []
     lines: list[int] = []
-    for number, raw in enumerate(ann.splitlines(), start=1):
+    dropped = 0
+    for number, raw in read_lines(ann_path):
         if not raw.strip():
             continue
-        kind = raw[0]
-        if kind != "T":
-            reporter.report(
-                CorpusError(
-                    path,
-                    number,
-                    f"unsupported BRAT annotation kind {kind!r}: only text-bound (T) annotations "
-                    "carry PHI",
-                )
-            )
+        ann_id, tab, rest = raw.partition("\t")
+        if not tab or not _ID.fullmatch(ann_id):
+            dropped += 1
+            problem = "not a BRAT annotation: expected an id (T1, R1, A1, #1...) and a tab"
+            reporter.report(CorpusError(path, number, problem))
             continue
-        fields = raw.split("\t")
-        if len(fields) != 3:
-            reporter.report(CorpusError(path, number, "expected 'ID<TAB>LABEL START END<TAB>TEXT'"))
+        if ann_id[0] != "T":
+            reporter.ignored[_IGNORED[ann_id[0]]] += 1
             continue
-        ann_id, type_and_offsets, quoted = fields
-        if ";" in type_and_offsets:
-            reporter.report(
-                CorpusError(path, number, f"{ann_id} is a discontinuous span, which is unsupported")
-            )
-            continue
-        parts = type_and_offsets.split(" ")
-        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-            reporter.report(CorpusError(path, number, f"{ann_id} has malformed type or offsets"))
-            continue
+        span = _text_bound(ann_id, rest, text, path, number, reporter)
+        if span is None:
+            dropped += 1
+        else:
+            spans.append(span)
+            lines.append(number)
+    return Document(stem, text, spans), lines, dropped
+
+
+def _text_bound(
+    ann_id: str, rest: str, text: str, path: str, number: int, reporter: Reporter
+) -> Span | None:
+    type_and_offsets, tab, quoted = rest.partition("\t")
+    parts = type_and_offsets.split(" ")
+    if ";" in type_and_offsets:
+        problem = "is a discontinuous span, which is unsupported"
+    elif not tab or len(parts) != 3:
+        problem = "is malformed: expected 'ID<TAB>LABEL START END<TAB>TEXT'"
+    elif not (_OFFSET.fullmatch(parts[1]) and _OFFSET.fullmatch(parts[2])):
+        problem = "has malformed offsets: expected two integers"
+    else:
         span = Span(int(parts[1]), int(parts[2]), parts[0])
         inside = 0 <= span.start < span.end <= len(text)
-        if inside and quote(text[span.start : span.end]) != quoted:
-            reporter.report(
-                CorpusError(
-                    path,
-                    number,
-                    f"{ann_id} text does not match the document at [{span.start}, {span.end})",
-                )
-            )
-            continue
-        spans.append(span)
-        lines.append(number)
-    return Document(stem, text, spans), lines
+        if not inside or quote(text[span.start : span.end]) == quoted:
+            return span  # outside the text: check_document says so with the document's length
+        problem = f"text does not match the document at [{span.start}, {span.end})"
+    reporter.report(CorpusError(path, number, f"{ann_id} {problem}"))
+    return None
 
 
 # Every character that ends a line for str.splitlines, and the tab that separates columns.
