@@ -59,11 +59,10 @@ class Reporter:
         """The error for a read that yields no document: its first problem, if it had any."""
         if not self.warnings:
             return CorpusError(path, None, "no documents")
-        first = self.warnings[0]
+        first, more = self.warnings[0], len(self.warnings) - 1
+        others = f" ({more} more problems)" if more else ""
         return CorpusError(
-            first.path,
-            first.line,
-            f"{first.message}; no usable document remains ({len(self.warnings)} problems in all)",
+            first.path, first.line, f"{first.message}; no usable document remains{others}"
         )
 
 

@@ -30,10 +30,12 @@ def iter_jsonl(path: str | Path, reporter: Reporter) -> Iterator[Document]:
         raise CorpusError(str(path), None, "no .jsonl files found")
     seen: set[str] = set()
     for file in files:
+        empty = True
         try:
             for number, line in read_lines(file):
                 if not line.strip():
                     continue
+                empty = False
                 doc, dropped = _parse_line(line, str(file), number, reporter, seen)
                 if doc is not None and check_document(
                     doc,
@@ -46,6 +48,9 @@ def iter_jsonl(path: str | Path, reporter: Reporter) -> Iterator[Document]:
                     yield doc
         except EncodingError as err:
             reporter.report(err)  # the rest of the file is skipped in lenient mode
+            continue
+        if empty:
+            reporter.report(CorpusError(str(file), 1, "no documents"))
 
 
 def _parse_line(
