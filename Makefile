@@ -23,6 +23,7 @@ demo: $(STAMP)
 	OMP_NUM_THREADS=2 $(BIN)/deid demo
 
 test: $(STAMP)
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -q
 
 ui: $(STAMP)
@@ -32,7 +33,7 @@ ui: $(STAMP)
 
 mlflow-ui: $(STAMP)
 	mkdir -p $(VAR)/mlflow
-	$(BIN)/mlflow ui --host 127.0.0.1 --port 5000 \
+	$(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --workers 1 \
 	  --backend-store-uri "$${DEID_MLFLOW_URI:-sqlite:///$(VAR)/mlflow/mlflow.db}" \
 	  --default-artifact-root "$(VAR)/mlflow/artifacts"
 

@@ -34,6 +34,7 @@ from deid_platform.core.ner.predict import predict_documents
 from deid_platform.core.ner.presets import get_preset
 from deid_platform.core.ner.training import train_ner
 from deid_platform.core.privacy import text_audit, unseen_documents
+from deid_platform.core.records import Sampling
 from deid_platform.core.splits import assign_splits
 from deid_platform.core.surrogates import generate_corpus
 from deid_platform.core.synthesis import annotate_documents, generate_documents
@@ -46,10 +47,19 @@ SHAPE_4x256 = {"hidden_size": 256, "layers": 4, "heads": 4, "intermediate_size":
 # data, tokenizer trained on them), then adapted; "scratch": model and tokenizer trained on the
 # real training text only.
 CANDIDATES: dict[str, tuple[str, dict[str, Any]]] = {
+    # (a) and (b): today's embedded base, pre-trained on surrogate notes, LoRA or fully adapted.
     "a_lora_2x128": ("lora", {**SHAPE_SMALL, "vocab_size": 2000, "context": 256}),
+    "b_full_2x128": ("full", {**SHAPE_SMALL, "vocab_size": 2000, "context": 256}),
+    # The same two on a larger base.
     "a_lora_4x256": ("lora", {**SHAPE_4x256, "vocab_size": 8000, "context": 512}),
     "b_full_4x256": ("full", {**SHAPE_4x256, "vocab_size": 8000, "context": 512}),
+    # (c): model and tokenizer trained from scratch on the real training text; batch 4 gives
+    # four times the optimizer steps for the same compute.
     "c_scratch_4x256": ("scratch", {**SHAPE_4x256, "vocab_size": 8000, "context": 512}),
+    "c_scratch_4x256_b4": (
+        "scratch",
+        {**SHAPE_4x256, "vocab_size": 8000, "context": 512, "batch_size": 4},
+    ),
 }
 
 
@@ -70,10 +80,9 @@ def train_generator(how: str, overrides: dict[str, Any], train_texts: list[str],
             model,
             tokenizer,
             train_texts,
-            preset.context,
+            preset,
             args.scratch_epochs,
             preset.pretrain_learning_rate,
-            preset.batch_size,
             args.seed,
             print,
         )
@@ -99,10 +108,9 @@ def train_generator(how: str, overrides: dict[str, Any], train_texts: list[str],
             model,
             tokenizer,
             surrogate,
-            preset.context,
+            preset,
             preset.pretrain_epochs,
             preset.pretrain_learning_rate,
-            preset.batch_size,
             args.seed,
             print,
         )
@@ -133,8 +141,7 @@ def run_candidate(name: str, splits: dict, annotator: Path, args) -> dict[str, A
         tokenizer,
         train=train,
         prompt_docs=dev,
-        volume=args.volume,
-        seed=args.seed,
+        sampling=Sampling(args.volume, 0.95, 1.0, 3, args.seed),
         batch_size=args.generation_batch_size,
         log=print,
     )

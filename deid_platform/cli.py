@@ -95,36 +95,60 @@ def ensure_demo_corpora(languages: list[str]) -> None:
 
 
 def _dagster_home(args: argparse.Namespace) -> int:
-    print(settings.dagster_home())
+    """Prepares the instance and the MLflow store before any step runs (`make ui`)."""
+    from deid_platform.tracking import MlflowTracking
+
+    home = settings.dagster_home()
+    tracking = MlflowTracking(
+        tracking_uri=settings.mlflow_tracking_uri(),
+        artifact_location=settings.mlflow_artifact_location(),
+    )
+    tracking.experiment_id()
+    print(home)
     return 0
 
 
 # The demo's one departure from the assets' defaults: 1x synthetic volume instead of the paper's
 # 4x, so that the whole graph for two languages and four fractions fits in 10 minutes on 2 cores.
-DEMO_RUN_CONFIG = {"ops": {"synthetic_corpus": {"config": {"volume": 1.0}}}}
+DEMO_RUN_CONFIG = {"ops": {"synthetic_text": {"config": {"volume": 1.0}}}}
+
+
+def quiet_libraries() -> None:
+    """Progress bars, migration notices and API-stability warnings of the libraries: the demo's
+    console shows the platform's own lines (Dagster's events go to the log file)."""
+    import logging
+    import warnings
+
+    from dagster import BetaWarning, PreviewWarning
+    from transformers.utils import logging as hf_logging
+
+    for category in (BetaWarning, PreviewWarning, DeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
 
 
 def _demo(args: argparse.Namespace) -> int:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
+    quiet_libraries()
     from dagster import DagsterInstance
 
     from deid_platform.pipeline import run_pipeline
-    from deid_platform.report import print_summary
+    from deid_platform.reporting import summary
 
     languages = args.languages.split(",") if args.languages else settings.languages()
     ensure_demo_corpora(languages)
     started = time.time()
+    log_file = settings.var_dir() / "logs" / "demo.log"
+    print(f"demo run config: {json.dumps(DEMO_RUN_CONFIG)}; Dagster events: {log_file}")
     with DagsterInstance.get() as instance:
-        print(f"demo run config: {json.dumps(DEMO_RUN_CONFIG)}")
-        blocked = run_pipeline(instance, languages=languages, run_config=DEMO_RUN_CONFIG)
-        print_summary(instance, languages)
-    if blocked:
-        print(
-            f"\nleak gate blocked: {', '.join(blocked)} (see privacy metadata of synthetic_corpus)"
+        outcome = run_pipeline(
+            instance, languages=languages, run_config=DEMO_RUN_CONFIG, log_file=log_file
         )
-    print(
-        f"demo finished in {time.time() - started:.1f} s; DAGSTER_HOME={os.environ['DAGSTER_HOME']}"
-    )
+        print(f"pipeline finished in {time.time() - started:.0f} s; {len(outcome.run_ids)} runs\n")
+        print(summary(instance, languages))
     return 0
 
 
@@ -277,17 +301,18 @@ def _deidentify(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    from dagster import DagsterInstance
+    from dagster import AssetKey, DagsterInstance
 
-    from deid_platform.review import build_review, render_markdown
+    from deid_platform.privacy_review import build_review, render_markdown
+    from deid_platform.store import ArtifactStore, Partition
 
     with DagsterInstance.get() as instance:
         try:
             review = build_review(
                 instance,
-                args.language,
-                args.fraction,
-                settings.storage_root(),
+                AssetKey.from_user_string(args.asset),
+                Partition(args.language, args.fraction),
+                ArtifactStore(root=str(settings.storage_root())),
                 settings.mlflow_tracking_uri(),
             )
         except LookupError as err:
@@ -383,10 +408,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.add_argument("--language", required=True)
     audit.add_argument("--fraction", required=True)
+    audit.add_argument(
+        "--asset",
+        default="synthetic_ner_model",
+        choices=[f"{p}synthetic_ner_model" for p in ("", "llm_only/", "annotator_only/")],
+        help="the shareable model to audit (an ablation's model too)",
+    )
     audit.add_argument("--json", action="store_true", help="machine-readable output")
     audit.set_defaults(func=_audit)
 
-    home = commands.add_parser("dagster-home", help="create and print the project DAGSTER_HOME")
+    home = commands.add_parser(
+        "dagster-home", help="create the project DAGSTER_HOME and MLflow store; print the former"
+    )
     home.set_defaults(func=_dagster_home)
 
     demo = commands.add_parser("demo", help="run the whole pipeline on the demo partitions")

@@ -1,9 +1,18 @@
-"""The two partition dimensions, defined once. Multi-partition keys order dimensions by name
-(`0.25|es`), so keys are built with `MultiPartitionKey`, never by formatting strings."""
+"""The two partition dimensions and the mappings between them, defined once. Multi-partition keys
+order dimensions by name (`0.25|es`), so keys are built with `MultiPartitionKey` (see
+`store.Partition`), never by formatting strings."""
 
 from __future__ import annotations
 
-from dagster import MultiPartitionKey, MultiPartitionsDefinition, StaticPartitionsDefinition
+from dagster import (
+    DimensionPartitionMapping,
+    IdentityPartitionMapping,
+    MultiPartitionMapping,
+    MultiPartitionsDefinition,
+    MultiToSingleDimensionPartitionMapping,
+    StaticPartitionMapping,
+    StaticPartitionsDefinition,
+)
 
 from deid_platform import settings
 
@@ -14,10 +23,22 @@ language_fraction_partitions = MultiPartitionsDefinition(
 )
 
 
-def language_fraction_key(language: str, fraction: str) -> MultiPartitionKey:
-    return MultiPartitionKey({"language": language, "fraction": fraction})
-
-
 def full_fraction() -> str:
     """The largest configured fraction: "all data" for the paper's single-side ablations."""
     return max(fraction_partitions.get_partition_keys(), key=float)
+
+
+# A language x fraction partition reads the same language's all-data partition of a parent: the
+# paper's ablations give one side (LLM or annotator) all the data.
+FULL_FRACTION = MultiPartitionMapping(
+    {
+        "language": DimensionPartitionMapping("language", IdentityPartitionMapping()),
+        "fraction": DimensionPartitionMapping(
+            "fraction",
+            StaticPartitionMapping({full_fraction(): fraction_partitions.get_partition_keys()}),
+        ),
+    }
+)
+
+# A language partition reads every fraction of that language.
+EVERY_FRACTION = MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")

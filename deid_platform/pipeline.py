@@ -1,22 +1,47 @@
-"""Runs the asset graph in-process, partition by partition, against a Dagster instance: what
-`make demo` does, and what a test does with a temporary instance."""
+"""Runs the asset graph in-process through its named jobs, partition by partition, against a
+Dagster instance: what `make demo` does, and what a test does with a temporary instance. Each
+run is reported in one line, with the seconds of its steps; Dagster's own events go to a log
+file."""
+
+from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetSelection, DagsterInstance, materialize
+from dagster import DagsterEventType, DagsterInstance, Definitions, JobDefinition
 
-# `observe` is public API but not re-exported from the top-level package in 1.13.
-from dagster._core.definitions.observe import observe
-from dagster._core.errors import DagsterAssetCheckFailedError
+from deid_platform.definitions import defs as load_definitions
+from deid_platform.partitions import fraction_partitions, language_partitions
+from deid_platform.store import Partition
 
-from deid_platform import definitions
-from deid_platform.partitions import (
-    fraction_partitions,
-    language_fraction_key,
-    language_fraction_partitions,
-    language_partitions,
-)
+# The console shows only what `log` says; every event, DEBUG included, goes to the log file.
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass
+class Outcome:
+    """What a pipeline run did: partitions a blocking check stopped, with the reasons, the ids of
+    the Dagster runs, and the seconds of every step (step key, partition, seconds)."""
+
+    blocked: dict[str, str] = field(default_factory=dict)
+    run_ids: list[str] = field(default_factory=list)
+    steps: list[tuple[str, str, float]] = field(default_factory=list)
+
+
+def definitions(resources: dict[str, Any] | None = None) -> Definitions:
+    """The code location, with some resources replaced (tests use temporary stores)."""
+    base = load_definitions()
+    if not resources:
+        return base
+    return Definitions(
+        assets=base.assets,
+        asset_checks=base.asset_checks,
+        jobs=base.jobs,
+        sensors=base.sensors,
+        resources={**(base.resources or {}), **resources},
+    )
 
 
 def run_pipeline(
@@ -26,68 +51,101 @@ def run_pipeline(
     resources: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
     run_config: dict[str, Any] | None = None,
-) -> list[str]:
-    """Observes the corpus files, then materializes for each language its language assets, every
-    language x fraction asset, and the reports over all fractions, in dependency order.
-    `run_config` holds `{"ops": {asset: {"config": ...}}}` for the assets that take config.
-    Returns the partitions whose leak gate blocked them."""
-    languages = list(languages or language_partitions.get_partition_keys())
-    fractions = list(fractions or fraction_partitions.get_partition_keys())
-    resources = resources if resources is not None else dict(definitions.defs.resources or {})
-    sources = definitions.source_assets
-    observe(sources, instance=instance, resources=resources)
-    by_both = [a for a in definitions.assets if a.partitions_def == language_fraction_partitions]
-    both_keys = {a.key for a in by_both}
-    by_language, reports = [], []
-    for a in definitions.assets:
-        if a.partitions_def == language_partitions:
-            # Language assets that read every fraction (reports) run after the fractions.
-            (reports if a.asset_deps[a.key] & both_keys else by_language).append(a)
-    blocked: list[str] = []
-    for lang in languages:
-        log(f"materializing {_names(by_language)} [{lang}]")
-        materialize(
-            [*by_language, *sources],
-            instance=instance,
-            resources=resources,
-            partition_key=lang,
-            selection=AssetSelection.assets(*by_language),
-            run_config=_config_for(run_config, by_language),
+    log_file: Path | None = None,
+    ablations: Sequence[str] = (),
+) -> Outcome:
+    """Observes each language's corpus files, then runs `prepare_language`, `synthesize_fraction`
+    for every fraction and `report_language`. `run_config` holds `{"ops": {asset: {"config":
+    ...}}}` for the assets that take config; `ablations` the fractions at which to run the
+    single-side ablations too (they read the all-data partitions, so they run after every
+    fraction). A partition the leak gate blocks is reported and skipped; any other failure
+    raises."""
+    graph = definitions(resources)
+    outcome = Outcome()
+    runner = _Runner(instance, run_config or {}, log, log_file, outcome)
+    for language in languages or language_partitions.get_partition_keys():
+        runner.run(graph.resolve_job_def("observe_corpora"), Partition(language))
+        runner.run(graph.resolve_job_def("prepare_language"), Partition(language))
+        for fraction in fractions or fraction_partitions.get_partition_keys():
+            runner.run(graph.resolve_job_def("synthesize_fraction"), Partition(language, fraction))
+        for fraction in ablations:
+            runner.run(graph.resolve_job_def("run_ablations"), Partition(language, fraction))
+        runner.run(graph.resolve_job_def("report_language"), Partition(language))
+    return outcome
+
+
+@dataclass
+class _Runner:
+    instance: DagsterInstance
+    run_config: dict[str, Any]
+    log: Callable[[str], None]
+    log_file: Path | None
+    outcome: Outcome
+
+    def run(self, job: JobDefinition, partition: Partition) -> None:
+        nodes = {node.name for node in job.nodes}
+        ops = {k: v for k, v in self.run_config.get("ops", {}).items() if k in nodes}
+        result = job.execute_in_process(
+            instance=self.instance,
+            partition_key=partition.key,
+            run_config={"ops": ops, **QUIET},
+            raise_on_error=False,
         )
-        for fraction in fractions:
-            key = language_fraction_key(lang, fraction)
-            log(f"materializing {_names(by_both)} [{key}]")
-            try:
-                materialize(
-                    [*by_both, *by_language, *sources],
-                    instance=instance,
-                    resources=resources,
-                    partition_key=key,
-                    selection=AssetSelection.assets(*by_both),
-                    run_config=_config_for(run_config, by_both),
-                )
-            except DagsterAssetCheckFailedError:
-                # A blocking check (the leak gate) stopped what depends on it in this partition;
-                # that is the gate working, so the other partitions go on.
-                blocked.append(str(key))
-                log(f"leak gate blocked [{key}]: nothing downstream of its synthetic corpus built")
-        if reports:
-            log(f"materializing {_names(reports)} [{lang}]")
-            materialize(
-                [*reports, *by_both, *by_language, *sources],
-                instance=instance,
-                resources=resources,
-                partition_key=lang,
-                selection=AssetSelection.assets(*reports),
+        self.outcome.run_ids.append(result.run_id)
+        self._report(result.run_id, partition)
+        if result.success:
+            return
+        gate = [e for e in result.get_asset_check_evaluations() if e.blocking and not e.passed]
+        if gate:
+            reasons = "; ".join(e.description or e.check_name for e in gate)
+            self.outcome.blocked[str(partition)] = reasons
+            self.log(f"  blocked [{partition}]: {reasons}; nothing downstream of it was built")
+            return
+        errors = [
+            f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"
+            for event in result.get_step_failure_events()
+        ]
+        raise RuntimeError(f"{job.name} [{partition}] failed: {'; '.join(errors)}")
+
+    def _report(self, run_id: str, partition: Partition) -> None:
+        """One line per run: every step that took a moment with its seconds, the run's total;
+        every event of the run to the log file."""
+        started: dict[str, float] = {}
+        steps: list[tuple[str, float, bool]] = []
+        lines = []
+        for entry in self.instance.all_logs(run_id):
+            lines.append(
+                f"{entry.timestamp:.3f} {entry.level} {entry.step_key or ''} {entry.message}"
             )
-    return blocked
+            event = entry.dagster_event
+            if event is None or entry.step_key is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                started[entry.step_key] = entry.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                seconds = entry.timestamp - started.get(entry.step_key, entry.timestamp)
+                failed = event.event_type == DagsterEventType.STEP_FAILURE
+                steps.append((entry.step_key, seconds, failed))
+                self.outcome.steps.append((entry.step_key, str(partition), seconds))
+        shown = [
+            f"{step} {seconds:.1f}{' FAILED' if failed else ''}"
+            for step, seconds, failed in steps
+            if seconds >= 0.5 or failed
+        ]
+        quick = len(steps) - len(shown)
+        total = sum(seconds for _, seconds, _ in steps)
+        self.log(
+            f"  {str(partition):>8} {total:6.1f} s  {' · '.join(shown)}"
+            + (f" (+{quick} under 0.5 s)" if quick else "")
+        )
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_file, "a", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
 
 
-def _config_for(run_config: dict[str, Any] | None, assets: Sequence[Any]) -> dict[str, Any]:
-    """The part of `run_config` for the assets of one run (Dagster rejects config for others)."""
-    names = {a.key.to_user_string() for a in assets}
-    return {"ops": {k: v for k, v in (run_config or {}).get("ops", {}).items() if k in names}}
-
-
-def _names(assets: Sequence[Any]) -> str:
-    return ", ".join(a.key.to_user_string() for a in assets)
+def _root_cause(error: Any) -> str:
+    """The innermost error's message: Dagster wraps a step's exception in its own."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()

@@ -1,6 +1,6 @@
-"""Where things live and which corpus each language reads, from environment variables with
-project-local defaults, so that `make demo` works from a fresh clone and a hospital points the
-same code at its own corpus without editing it."""
+"""Where things live, which corpus each language reads, and the platform's constants: from
+environment variables with project-local defaults, so that `make demo` works from a fresh clone and
+a hospital points the same code at its own corpus without editing it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# The one default seed: splits, subsets, training, sampling and audits all start from it.
 DEFAULT_SEED = 13
+# Far from the seeds of the demo corpora, which stand for real data: the base LM must not have
+# seen the notes it is later adapted on.
+BASE_CORPUS_SEED = 1_000_003
+OWNERS = ["team:clinical-nlp"]
 
 
 def _env(name: str, default: str) -> str:
@@ -41,6 +47,25 @@ def mlflow_artifact_location() -> str:
 
 def mlflow_ui_url() -> str:
     return _env("DEID_MLFLOW_UI", "http://127.0.0.1:5000")
+
+
+def environment_defaults() -> dict[str, str]:
+    """The settings the code location's resources read through `EnvVar`, with their defaults."""
+    return {
+        "DEID_STORAGE": str(storage_root()),
+        "DEID_MLFLOW_URI": mlflow_tracking_uri(),
+        "DEID_MLFLOW_ARTIFACTS": mlflow_artifact_location(),
+        "DEID_MLFLOW_UI": mlflow_ui_url(),
+        "DEID_PIPES_BACKEND": _env("DEID_PIPES_BACKEND", "subprocess"),
+        "DEID_PIPES_IMAGE": _env("DEID_PIPES_IMAGE", "deid-platform:latest"),
+    }
+
+
+def export_environment_defaults() -> None:
+    """Sets each unset setting to its default, so that `EnvVar` resources resolve everywhere
+    while the UI still shows which variable configures what."""
+    for name, value in environment_defaults().items():
+        os.environ.setdefault(name, value)
 
 
 def languages() -> list[str]:

@@ -42,40 +42,120 @@ PLATFORM_SIZES = {"train": 20, "dev": 5, "test": 5}
 FAST = {
     "ops": {
         "annotator_model": {"config": {"epochs": 1, "min_steps": 0}},
-        "base_llm": {"config": {"surrogate_documents": 40, "epochs": 1}},
-        "adapted_llm": {"config": {"epochs": 1}},
-        "synthetic_corpus": {"config": {"volume": 0.3}},
+        "base_llm": {"config": {"surrogate_documents": 40, "pretrain_epochs": 1}},
+        "adapted_llm": {"config": {"adapt_epochs": 1}},
+        "synthetic_text": {"config": {"volume": 0.3}},
         "synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
+        "llm_only__synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
+        "annotator_only__synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
     }
 }
+ABLATED = "0.25|es"
+
+
+def temporary_resources(root: Path) -> dict:
+    """The platform's resources on temporary stores under `root`, one CPU thread."""
+    from deid_platform.resources import Compute, TrainingLauncher
+    from deid_platform.store import ArtifactStore
+    from deid_platform.tracking import MlflowTracking
+
+    return {
+        "store": ArtifactStore(root=str(root / "storage")),
+        "tracking": MlflowTracking(
+            tracking_uri=f"sqlite:///{root / 'mlflow.db'}",
+            artifact_location=str(root / "artifacts"),
+        ),
+        "compute": Compute(device="cpu", threads=1),
+        "launcher": TrainingLauncher(),
+    }
+
+
+def latest(instance, asset: str, partition: str):
+    """The latest materialization record of one asset partition (`0.25|es` or `es`), or None."""
+    from dagster import AssetKey, AssetRecordsFilter
+
+    records = instance.fetch_materializations(
+        AssetRecordsFilter(
+            asset_key=AssetKey.from_user_string(asset), asset_partitions=[partition]
+        ),
+        limit=1,
+    ).records
+    return records[0] if records else None
+
+
+def metadata(instance, asset: str, partition: str) -> dict:
+    """The metadata values of the latest materialization of one asset partition."""
+    record = latest(instance, asset, partition)
+    return {k: v.value for k, v in record.asset_materialization.metadata.items()}
 
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    """The whole graph materialized once, in process, on small demo corpora, with MLflow writing
-    to a temporary sqlite store. Yields (root, instance, resources, mlflow uri)."""
-    from dagster import DagsterInstance, PipesSubprocessClient
+    """The whole graph materialized once, in process through its named jobs, on small demo
+    corpora, with MLflow writing to a temporary sqlite store, the ablations at one fraction
+    included. Yields (root, instance, resources, mlflow uri)."""
+    from dagster import DagsterInstance
 
     from deid_platform.core.surrogates import write_demo_corpus
     from deid_platform.pipeline import run_pipeline
-    from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
 
     root = tmp_path_factory.mktemp("platform")
     patch = pytest.MonkeyPatch()
     for lang in ("es", "sv"):
         write_demo_corpus(lang, root / "corpora" / lang, seed=1, sizes=PLATFORM_SIZES)
         patch.setenv(f"DEID_CORPUS_{lang.upper()}", str(root / "corpora" / lang))
-    uri = f"sqlite:///{root / 'mlflow.db'}"
-    resources = {
-        "storage": ArtifactStorage(root=str(root / "storage")),
-        "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(root / "artifacts")),
-        "compute": Compute(device="cpu", threads=1),
-        "pipes": PipesSubprocessClient(),
-    }
+    resources = temporary_resources(root)
     # On disk, so that the privacy invariant can scan the event log, runs and compute logs.
     (root / "dagster_home").mkdir()
     instance = DagsterInstance.local_temp(str(root / "dagster_home"))
-    run_pipeline(instance, resources=resources, log=lambda _: None, run_config=FAST)
-    yield root, instance, resources, uri
+    outcome = run_pipeline(
+        instance, resources=resources, log=lambda _: None, run_config=FAST, ablations=["0.25"]
+    )
+    assert not outcome.blocked, outcome.blocked
+    yield root, instance, resources, resources["tracking"].tracking_uri
     instance.dispose()
     patch.undo()
+
+
+def check_evaluations(instance, run_id: str) -> list:
+    """The asset check evaluations a run recorded (AssetCheckEvaluation objects)."""
+    from dagster import DagsterEventType
+
+    return [
+        entry.dagster_event.event_specific_data
+        for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    ]
+
+
+@pytest.fixture
+def platform_copy(platform, tmp_path):
+    """A copy of the materialized platform (artifact store, Dagster instance, MLflow store), for
+    a test that materializes again without changing what the other tests read."""
+    import shutil
+
+    from dagster import DagsterInstance
+
+    root = platform[0]
+    for name in ("storage", "dagster_home"):
+        shutil.copytree(root / name, tmp_path / name)
+    shutil.copy(root / "mlflow.db", tmp_path / "mlflow.db")
+    resources = temporary_resources(tmp_path)
+    instance = DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
+    yield tmp_path, instance, resources, resources["tracking"].tracking_uri
+    instance.dispose()
+
+
+def materialize_assets(graph, instance, selection, partition, run_config=None, **kwargs):
+    """Materializes `selection` (asset keys, their checks included) of one partition of the
+    platform's definitions `graph` (`pipeline.definitions`)."""
+    from dagster import AssetSelection, materialize
+
+    return materialize(
+        [*graph.assets, *graph.asset_checks],
+        selection=AssetSelection.assets(*selection),
+        partition_key=partition.key,
+        instance=instance,
+        resources=graph.resources,
+        run_config=run_config,
+        **kwargs,
+    )

@@ -1,29 +1,25 @@
-"""annotator_model through dagster.materialize: metrics, model on disk, MLflow run and registry."""
+"""annotator_model through the platform's jobs: metrics, model on disk, MLflow run and registry,
+the partitioned F1-floor check."""
 
 import json
 
-from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter
+from dagster import AssetKey
 from mlflow.tracking import MlflowClient
 
 from deid_platform.core.hashing import directory_sha256
+from deid_platform.core.markdown import parse
 from deid_platform.core.ner.model import load_model
-
-
-def latest(instance, partition):
-    return instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey("annotator_model"), asset_partitions=[partition]),
-        limit=1,
-    ).records[0]
+from deid_platform_tests.conftest import check_evaluations, latest, metadata
 
 
 def test_annotator_metrics_model_and_registry(platform):
     root, instance, _, uri = platform
-    record = latest(instance, "1.0|es")
-    meta = {k: v.value for k, v in record.asset_materialization.metadata.items()}
+    record = latest(instance, "annotator_model", "1.0|es")
+    meta = metadata(instance, "annotator_model", "1.0|es")
     for key in ("token_f1", "strict_f1", "relaxed_f1", "binary_recall", "leak_score"):
         assert 0.0 <= meta[key] <= (10.0 if key == "leak_score" else 1.0)
     assert meta["train_documents"] == 20 and meta["test_documents"] == 5
-    assert "| label | precision | recall | F1 | support |" in meta["per_label"]
+    assert parse(meta["per_label"])[0] == ["label", "precision", "recall", "F1", "support"]
     model_dir = root / "storage/annotator_model/es/1.0/model"
     assert meta["model_sha256"] == directory_sha256(model_dir)
     assert record.asset_materialization.tags["dagster/data_version"] == meta["model_sha256"]
@@ -35,7 +31,8 @@ def test_annotator_metrics_model_and_registry(platform):
     run = client.get_run(meta["mlflow_run_id"])
     assert run.info.status == "FINISHED"
     assert run.data.metrics["token_f1"] == meta["token_f1"]
-    assert run.data.params["preset.name"] == "embedded" and run.data.params["fraction"] == "1.0"
+    assert run.data.params["preset.name"] == "embedded"
+    assert run.data.tags["dagster.partition.fraction"] == "1.0"
     assert "dagster.input_data_version.training_subset" in run.data.tags
     version = client.get_model_version("annotator_model-es-1.0", meta["registered_model_version"])
     assert version.source == model_dir.resolve().as_uri()
@@ -45,14 +42,14 @@ def test_annotator_metrics_model_and_registry(platform):
     assert artifacts == ["metrics.json"]
 
 
-def test_f1_floor_check_is_evaluated(platform):
+def test_f1_floor_check_is_evaluated_per_partition(platform):
     _, instance, _, _ = platform
-    check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        [AssetCheckKey(AssetKey("annotator_model"), "f1_above_floor")]
-    )
-    evaluation = check[AssetCheckKey(AssetKey("annotator_model"), "f1_above_floor")]
-    assert evaluation is not None
-    assert evaluation.status.value in ("SUCCEEDED", "FAILED")
+    run_id = latest(instance, "annotator_model", "1.0|sv").run_id
+    (evaluation,) = [
+        e for e in check_evaluations(instance, run_id) if e.asset_key == AssetKey("annotator_model")
+    ]
+    assert evaluation.check_name == "f1_above_floor" and evaluation.partition == "1.0|sv"
+    assert "floor 0.5" in evaluation.description
 
 
 def test_every_fraction_of_both_languages_has_a_model(platform):
@@ -60,4 +57,4 @@ def test_every_fraction_of_both_languages_has_a_model(platform):
     for lang in ("es", "sv"):
         for fraction in ("0.05", "0.25", "0.5", "1.0"):
             assert (root / f"storage/annotator_model/{lang}/{fraction}/model").is_dir()
-            assert latest(instance, f"{fraction}|{lang}").asset_materialization is not None
+            assert latest(instance, "annotator_model", f"{fraction}|{lang}") is not None

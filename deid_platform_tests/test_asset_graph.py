@@ -5,13 +5,15 @@ import json
 import os
 from pathlib import Path
 
-from deid_platform.definitions import defs
+from dagster import MultiPartitionMapping
+
+from deid_platform.pipeline import definitions
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 
 def describe_graph() -> dict:
-    graph = defs.resolve_asset_graph()
+    graph = definitions().resolve_asset_graph()
     out = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
@@ -24,7 +26,12 @@ def describe_graph() -> dict:
             "owners": sorted(node.owners),
             "kinds": sorted(node.kinds),
             "code_version": node.code_version,
-            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            # A dependency and the partitions it reads: "default" unless the asset declares a
+            # mapping (the ablations read another fraction, the reports every fraction).
+            "deps": {
+                k.to_user_string(): _mapping(node.partition_mappings.get(k))
+                for k in sorted(node.parent_keys, key=lambda k: k.to_user_string())
+            },
             "partitions": (
                 {d.name: d.partitions_def.get_partition_keys() for d in dims}
                 if dims
@@ -33,11 +40,24 @@ def describe_graph() -> dict:
                 else None
             ),
             "checks": sorted(c.name for c in node.check_keys),
-            "automation": str(node.automation_condition.name)
+            "automation": (node.automation_condition.get_label() or node.automation_condition.name)
             if node.automation_condition
             else None,
         }
     return out
+
+
+def _mapping(mapping) -> str:  # noqa: ANN001
+    if mapping is None:
+        return "default"
+    if isinstance(mapping, MultiPartitionMapping):
+        return (
+            "fraction: "
+            + type(
+                mapping.downstream_mappings_by_upstream_dimension["fraction"].partition_mapping
+            ).__name__
+        )
+    return type(mapping).__name__
 
 
 def test_asset_graph_matches_snapshot():
@@ -48,7 +68,7 @@ def test_asset_graph_matches_snapshot():
 
 
 def test_every_asset_is_documented_and_owned():
-    graph = defs.resolve_asset_graph()
+    graph = definitions().resolve_asset_graph()
     for key in graph.materializable_asset_keys:
         node = graph.get(key)
         assert node.description, key

@@ -1,60 +1,105 @@
 """Re-runs on data change: a changed corpus file makes that language's partitions stale and the
-automation requests them, and nothing else."""
+automation requests them, and nothing else; a re-materialization with the same data requests
+nothing downstream."""
 
 from dagster import (
     AssetKey,
     AssetSelection,
+    AutomationCondition,
     DagsterInstance,
     DefaultSensorStatus,
+    Definitions,
     evaluate_automation_conditions,
-    materialize,
 )
-from dagster._core.definitions.observe import observe
 
 from deid_platform.core.surrogates import write_demo_corpus
-from deid_platform.definitions import assets, defs, source_assets
-from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
+from deid_platform.pipeline import definitions
+from deid_platform.store import Partition
+from deid_platform_tests.conftest import materialize_assets, temporary_resources
 
 
-def test_changed_file_requests_only_that_language(tmp_path, monkeypatch):
+def small_platform(tmp_path, monkeypatch):
     for lang in ("es", "sv"):
         write_demo_corpus(lang, tmp_path / lang, seed=2, sizes={"train": 6, "dev": 2, "test": 2})
         monkeypatch.setenv(f"DEID_CORPUS_{lang.upper()}", str(tmp_path / lang))
-    resources = {
-        "storage": ArtifactStorage(root=str(tmp_path / "storage")),
-        "mlflow": MlflowTracking(
-            tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", artifact_location=str(tmp_path)
-        ),
-        "compute": Compute(device="cpu", threads=1),
-    }
+    graph = definitions(temporary_resources(tmp_path))
     instance = DagsterInstance.ephemeral()
-    observe(source_assets, instance=instance, resources=resources)
-    corpus = [a for a in assets if a.key == AssetKey("real_corpus")]
+
+    def observe():
+        for lang in ("es", "sv"):
+            graph.resolve_job_def("observe_corpora").execute_in_process(
+                instance=instance, partition_key=lang
+            )
+
+    def run(asset: str, partition: Partition):
+        materialize_assets(graph, instance, [asset], partition)
+
+    return graph, instance, observe, run
+
+
+def test_changed_file_requests_only_that_language(tmp_path, monkeypatch):
+    graph, instance, observe, run = small_platform(tmp_path, monkeypatch)
+    observe()
     for lang in ("es", "sv"):
-        materialize(
-            [*corpus, *source_assets],
-            selection=corpus,
-            partition_key=lang,
-            instance=instance,
-            resources=resources,
-        )
+        run("real_corpus", Partition(lang))
     selection = AssetSelection.assets("real_corpus")
-    first = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=selection)
+    first = evaluate_automation_conditions(defs=graph, instance=instance, asset_selection=selection)
     assert first.get_requested_partitions(AssetKey("real_corpus")) == set()
 
     ann = sorted((tmp_path / "sv" / "train").glob("*.ann"))[0]
     ann.write_text(ann.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    observe(source_assets, instance=instance, resources=resources)
+    observe()
     second = evaluate_automation_conditions(
-        defs=defs, instance=instance, asset_selection=selection, cursor=first.cursor
+        defs=graph, instance=instance, asset_selection=selection, cursor=first.cursor
     )
     assert second.get_requested_partitions(AssetKey("real_corpus")) == {"sv"}
 
 
+def rematerialize_same_corpus(graph, instance, run) -> set:
+    """The partitions of training_subset requested after real_corpus is parsed again from the
+    same files: a new materialization with the same data version."""
+    run("real_corpus", Partition("es"))
+    run("training_subset", Partition("es", "0.25"))
+    selection = AssetSelection.assets("training_subset")
+    first = evaluate_automation_conditions(defs=graph, instance=instance, asset_selection=selection)
+    run("real_corpus", Partition("es"))
+    second = evaluate_automation_conditions(
+        defs=graph, instance=instance, asset_selection=selection, cursor=first.cursor
+    )
+    return second.get_requested_partitions(AssetKey("training_subset"))
+
+
+def test_same_data_rematerialized_requests_nothing_downstream(tmp_path, monkeypatch):
+    graph, instance, observe, run = small_platform(tmp_path, monkeypatch)
+    observe()
+    assert rematerialize_same_corpus(graph, instance, run) == set()
+
+
+def test_eager_would_have_retrained_on_the_same_data(tmp_path, monkeypatch):
+    """The contrast that makes the test above mean something."""
+    graph, instance, observe, run = small_platform(tmp_path, monkeypatch)
+    eager_spec = lambda spec: spec.replace_attributes(  # noqa: E731
+        automation_condition=AutomationCondition.eager()
+    )
+    assets = [
+        a.map_asset_specs(eager_spec)
+        if getattr(a, "key", None) == AssetKey("training_subset")
+        else a
+        for a in graph.assets
+    ]
+    eager = Definitions(assets=assets, jobs=graph.jobs, resources=graph.resources)
+    observe()
+    # Every fraction of the language, the materialized one included: four trainings for nothing.
+    expected = {f"{fraction}|es" for fraction in ("0.05", "0.25", "0.5", "1.0")}
+    assert rematerialize_same_corpus(eager, instance, run) == expected
+
+
 def test_automation_sensor_runs_from_the_start_and_training_shares_a_pool():
-    sensor = defs.resolve_sensor_def("deid_automation")
+    graph = definitions()
+    sensor = graph.resolve_sensor_def("deid_automation")
     assert sensor.default_status == DefaultSensorStatus.RUNNING
-    graph = defs.resolve_asset_graph()
+    assets = graph.resolve_asset_graph()
     for key in ("annotator_model", "base_llm", "adapted_llm", "synthetic_ner_model"):
-        assert graph.get(AssetKey(key)).pools == {"training"}
-    assert graph.get(AssetKey("synthetic_ner_model")).automation_condition is not None
+        assert assets.get(AssetKey(key)).pools == {"training"}
+    # The ablations run on demand, never by themselves.
+    assert assets.get(AssetKey(["llm_only", "synthetic_ner_model"])).automation_condition is None

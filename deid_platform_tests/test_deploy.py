@@ -1,8 +1,9 @@
 """The deployment configurations under deploy/ load and say what the README says."""
 
 import yaml
-from dagster._core.instance.config import dagster_instance_config
+from dagster._core.instance.config import dagster_instance_config  # no public loader of a
 
+# dagster.yaml that validates it without starting an instance
 from deid_platform.resources import gpu_pod_spec
 from deid_platform.settings import PROJECT_ROOT
 
@@ -32,10 +33,12 @@ def test_helm_values_and_gpu_pod_spec():
     assert spec["volumes"][0]["persistentVolumeClaim"]["claimName"] == "deid-storage"
 
 
-def test_k8s_pipes_client_is_chosen_by_environment(monkeypatch):
-    from dagster_k8s import PipesK8sClient
+def test_launcher_is_configured_by_environment(monkeypatch):
 
-    from deid_platform.resources import pipes_client
+    from deid_platform.resources import platform_resources
 
     monkeypatch.setenv("DEID_PIPES_BACKEND", "k8s")
-    assert isinstance(pipes_client(), PipesK8sClient)
+    monkeypatch.setenv("DEID_PIPES_IMAGE", "registry.example/deid:1")
+    launcher = platform_resources()["launcher"]
+    resolved = launcher.process_config_and_initialize()
+    assert (resolved.backend, resolved.image) == ("k8s", "registry.example/deid:1")

@@ -1,35 +1,21 @@
-"""base_llm, adapted_llm and synthetic_corpus through dagster.materialize."""
+"""base_llm, adapted_llm and synthetic_text through the platform's jobs."""
 
-import json
-
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, materialize
+from dagster import AssetKey
 from mlflow.tracking import MlflowClient
 
+from deid_platform.core.documents import corpus_hash
 from deid_platform.core.formats import read_corpus
 from deid_platform.core.formats.jsonl import read_jsonl
-from deid_platform.definitions import assets, defs, source_assets
-from deid_platform_tests.conftest import FAST
-
-
-def latest(instance, asset, partition):
-    return (
-        instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-        )
-        .records[0]
-        .asset_materialization
-    )
-
-
-def values(materialization):
-    return {k: v.value for k, v in materialization.metadata.items()}
+from deid_platform.pipeline import definitions
+from deid_platform.store import Partition
+from deid_platform_tests.conftest import FAST, latest, materialize_assets, metadata
 
 
 def test_base_llm_never_depends_on_real_data(platform):
-    root, instance, _, uri = platform
-    graph = defs.resolve_asset_graph()
+    root, instance, resources, uri = platform
+    graph = definitions(resources).resolve_asset_graph()
     assert graph.get(AssetKey("base_llm")).parent_keys == set()
-    meta = values(latest(instance, "base_llm", "es"))
+    meta = metadata(instance, "base_llm", "es")
     assert meta["parameters"] > 10_000 and meta["pretrained_from"] == "surrogate notes"
     assert (root / "storage/base_llm/es/model/config.json").exists()
     version = MlflowClient(uri).get_model_version("base_llm-es", meta["registered_model_version"])
@@ -38,54 +24,46 @@ def test_base_llm_never_depends_on_real_data(platform):
 
 def test_adapted_llm_is_a_lora_adapter_with_perplexities(platform):
     root, instance, _, uri = platform
-    meta = values(latest(instance, "adapted_llm", "1.0|sv"))
+    meta = metadata(instance, "adapted_llm", "1.0|sv")
     assert meta["method"] == "lora" and meta["trainable_parameters"] > 0
     assert meta["dev_perplexity"] > 1 and meta["dev_perplexity_base"] > 1
     assert (root / "storage/adapted_llm/sv/1.0/model/adapter_config.json").exists()
     run = MlflowClient(uri).get_run(meta["mlflow_run_id"])
-    assert run.data.params["lora_r"] == "8" and run.data.params["lora_alpha"] == "32"
+    assert run.data.params["preset.lora_r"] == "8" and run.data.params["preset.lora_alpha"] == "32"
 
 
-def test_synthetic_corpus_files_provenance_and_stats(platform):
+def test_synthetic_text_and_corpus_files_provenance_and_stats(platform):
     root, instance, _, _ = platform
-    materialization = latest(instance, "synthetic_corpus", "1.0|es")
-    meta = values(materialization)
+    text_meta = metadata(instance, "synthetic_text", "1.0|es")
+    meta = metadata(instance, "synthetic_corpus", "1.0|es")
     out = root / "storage/synthetic_corpus/es/1.0"
     docs = read_jsonl(out / "corpus.jsonl").documents
     assert meta["documents"] == len(docs) > 0
     assert len(read_corpus(out / "brat", "brat").documents) == len(docs)
-    dev_ids = set(
-        json.loads((root / "storage/real_corpus/es/manifest.json").read_text())["splits"]["dev"]
-    )
-    adapted_sha = values(latest(instance, "adapted_llm", "1.0|es"))["model_sha256"]
+    dev_ids = {d.id for d in read_jsonl(root / "storage/real_corpus/es/dev.jsonl").documents}
+    adapted = latest(instance, "adapted_llm", "1.0|es").asset_materialization
+    annotator = latest(instance, "annotator_model", "1.0|es").asset_materialization
     for doc in docs:
         assert doc.metadata["prompt_doc"] in dev_ids
-        assert doc.metadata["adapted_llm_sha256"] == adapted_sha
-        assert doc.metadata["annotator_fraction"] == "1.0"
-    assert meta["tokens_generated"] > 0 and meta["generation_tokens_per_second"] > 0
-    assert 0 <= meta["label_jsd_vs_real"] <= 1 and 0 < meta["distinct_2"] <= 1
-    assert materialization.tags["dagster/data_version"] == meta["corpus_sha256"]
+        assert doc.metadata["adapted_llm"] == adapted.tags["dagster/data_version"]
+        assert doc.metadata["annotator"] == annotator.tags["dagster/data_version"]
+    assert text_meta["tokens_generated"] > 0 and text_meta["generation_tokens_per_second"] > 0
+    assert 0 <= text_meta["ended_with_eos"] <= 1 and 0 < text_meta["distinct_2"] <= 1
+    assert 0 <= meta["label_jsd_vs_real"] <= 1
+    assert meta["mode"] == "total" and meta["annotator_fraction"] == "1.0"
+    record = latest(instance, "synthetic_corpus", "1.0|es").asset_materialization
+    assert record.tags["dagster/data_version"] == corpus_hash(docs)
     # No text in metadata: not even the real prompts.
     dev = read_jsonl(root / "storage/real_corpus/es/dev.jsonl").documents
-    rendered = json.dumps({k: str(v) for k, v in meta.items()})
+    rendered = str(text_meta) + str({k: v for k, v in meta.items() if k != "preview"})
     assert not any(doc.text[:40] in rendered for doc in dev)
 
 
-def test_same_seed_gives_the_same_synthetic_corpus(platform):
-    root, instance, resources, _ = platform
-    before = values(latest(instance, "synthetic_corpus", "0.05|sv"))["corpus_sha256"]
-    synthetic = [a for a in assets if a.key == AssetKey("synthetic_corpus")]
-    materialize(
-        [*assets, *source_assets],
-        selection=synthetic,
-        partition_key="0.05|sv",
-        instance=DagsterInstance.ephemeral(),
-        resources=resources,
-        run_config={"ops": {"synthetic_corpus": FAST["ops"]["synthetic_corpus"]}},
-    )
-    after = json.loads((root / "storage/synthetic_corpus/sv/0.05/stats.json").read_text())
-    assert after["documents"] > 0
-    rerun = read_jsonl(root / "storage/synthetic_corpus/sv/0.05/corpus.jsonl").documents
-    from deid_platform.core.documents import corpus_hash
-
-    assert corpus_hash(rerun) == before
+def test_same_seed_gives_the_same_synthetic_text(platform_copy):
+    root, instance, resources, _ = platform_copy
+    before = latest(instance, "synthetic_text", "0.05|sv").asset_materialization
+    graph = definitions(resources)
+    config = {"ops": {"synthetic_text": FAST["ops"]["synthetic_text"]}}
+    materialize_assets(graph, instance, ["synthetic_text"], Partition("sv", "0.05"), config)
+    rerun = read_jsonl(root / "storage/synthetic_text/sv/0.05/text.jsonl").documents
+    assert rerun and corpus_hash(rerun) == before.tags["dagster/data_version"]

@@ -5,6 +5,7 @@ import math
 
 import pytest
 import torch
+from transformers import LogitsProcessorList
 
 from deid_platform.core.lm.adaptation import adapt, for_generation
 from deid_platform.core.lm.generation import generate_batched
@@ -73,9 +74,7 @@ def test_pretraining_lowers_perplexity(base, texts):
     model, tokenizer = base
     train, other = texts
     before = perplexity(model, tokenizer, other, 64)
-    stats = train_causal_lm(
-        model, tokenizer, train, 64, epochs=3, learning_rate=3e-3, batch_size=8, seed=0
-    )
+    stats = train_causal_lm(model, tokenizer, train, PRESET, epochs=3, learning_rate=3e-3, seed=0)
     after = perplexity(model, tokenizer, other, 64)
     assert stats.steps > 0 and math.isfinite(after)
     assert after < before / 2
@@ -128,3 +127,33 @@ def test_generation_writes_past_the_context_window(base):
         # Each sample stops at EOS or at its budget, never at the context.
         assert g.ended or g.new_tokens == 150
     assert max(g.new_tokens for g in generated) > PRESET.context
+
+
+def test_nucleus_keeps_what_top_p_keeps_and_samples_the_same(base):
+    from transformers.generation.logits_process import TopPLogitsWarper
+
+    from deid_platform.core.lm.generation import Nucleus
+
+    torch.manual_seed(0)
+    for scale in (0.5, 4.0, 12.0):  # flat (full sort) to peaked (head only) distributions
+        scores = torch.randn(16, 400) * scale
+        expected = TopPLogitsWarper(0.9)(None, scores.clone() / 0.7) > float("-inf")
+        assert torch.equal(
+            Nucleus(0.9, 0.7, head=32)(None, scores.clone()) > float("-inf"), expected
+        )
+    # The same seed samples the same tokens as transformers' own top-p (top-k off).
+    model, tokenizer = base
+    ids = tokenizer(["Patient: Anna", "Remiss till"], return_tensors="pt", padding=True)
+    outputs = []
+    for kwargs in (
+        {"top_p": 0.9, "temperature": 0.8},
+        {"logits_processor": LogitsProcessorList([Nucleus(0.9, 0.8, head=16)])},
+    ):
+        torch.manual_seed(7)
+        with torch.inference_mode():
+            outputs.append(
+                model.generate(
+                    **ids, do_sample=True, top_k=0, max_new_tokens=30, pad_token_id=0, **kwargs
+                )
+            )
+    assert torch.equal(outputs[0], outputs[1])

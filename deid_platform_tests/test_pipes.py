@@ -1,30 +1,22 @@
 """Training through Dagster Pipes: the same asset, its training step in a separate process."""
 
 import json
-import shutil
 
-from dagster import AssetKey, DagsterInstance, materialize
-
-from deid_platform.definitions import assets, source_assets
-from deid_platform.resources import ArtifactStorage
+from deid_platform.pipeline import definitions
+from deid_platform.store import Partition
+from deid_platform_tests.conftest import materialize_assets
 
 
-def test_annotator_trains_through_pipes_subprocess(platform, tmp_path):
-    root, _, resources, _ = platform
-    shutil.copytree(root / "storage", tmp_path / "storage")
-    annotator = [a for a in assets if a.key == AssetKey("annotator_model")]
-    instance = DagsterInstance.ephemeral()
-    result = materialize(
-        [*assets, *source_assets],
-        selection=annotator,
-        partition_key="0.25|sv",
-        instance=instance,
-        resources={**resources, "storage": ArtifactStorage(root=str(tmp_path / "storage"))},
-        run_config={
-            "ops": {
-                "annotator_model": {"config": {"epochs": 1, "min_steps": 0, "execution": "pipes"}}
-            }
-        },
+def test_annotator_trains_through_pipes_subprocess(platform_copy):
+    tmp_path, instance, resources, _ = platform_copy
+    graph = definitions(resources)
+    config = {"epochs": 1, "min_steps": 0, "execution": "pipes"}
+    result = materialize_assets(
+        graph,
+        instance,
+        ["annotator_model"],
+        Partition("sv", "0.25"),
+        {"ops": {"annotator_model": {"config": config}}},
     )
     meta = result.asset_materializations_for_node("annotator_model")[0].metadata
     assert meta["execution"].value == "pipes"

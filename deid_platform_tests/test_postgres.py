@@ -12,11 +12,12 @@ import pytest
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 from mlflow.tracking import MlflowClient
 
-import deid_platform.definitions as definitions
 from deid_platform.core.surrogates import write_demo_corpus
-from deid_platform.pipeline import run_pipeline
-from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
+from deid_platform.pipeline import definitions
 from deid_platform.settings import PROJECT_ROOT
+from deid_platform.store import Partition
+from deid_platform.tracking import MlflowTracking
+from deid_platform_tests.conftest import materialize_assets, temporary_resources
 
 BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -82,22 +83,20 @@ def test_dagster_and_mlflow_on_postgres(postgres, tmp_path, monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
     uri = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/mlflow"
-    resources = {
-        "storage": ArtifactStorage(root=str(tmp_path / "storage")),
-        "mlflow": MlflowTracking(tracking_uri=uri, artifact_location=str(tmp_path / "art")),
-        "compute": Compute(device="cpu", threads=1),
-    }
-    # Only the corpus assets: the point is the storage, not the models.
-    monkeypatch.setattr(
-        definitions,
-        "assets",
-        [a for a in definitions.assets if a.key.path[0] in ("real_corpus", "training_subset")],
-    )
+    resources = temporary_resources(tmp_path)
+    resources["tracking"] = MlflowTracking(tracking_uri=uri, artifact_location=str(tmp_path))
+    graph = definitions(resources)
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        run_pipeline(
-            instance, languages=["sv"], fractions=["0.5"], resources=resources, log=lambda _: None
+        graph.resolve_job_def("observe_corpora").execute_in_process(
+            instance=instance, partition_key="sv"
         )
+        # Only the corpus assets: the point is the storage, not the models.
+        for asset, partition in (
+            ("real_corpus", Partition("sv")),
+            ("training_subset", Partition("sv", "0.5")),
+        ):
+            materialize_assets(graph, instance, [asset], partition)
         records = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=AssetKey("training_subset")), limit=5
         ).records

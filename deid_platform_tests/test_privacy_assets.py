@@ -1,112 +1,165 @@
-"""The leak gate, the privacy audit, the reviewer's chain, and the privacy invariant: no real text
-or PHI string in MLflow, Dagster storage or logs."""
+"""The privacy audit, the leak gate, the masked preview, the reviewer's chain and the privacy
+invariant: no real text in MLflow, Dagster's storage or logs."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from dagster import AssetCheckKey, AssetKey, AssetRecordsFilter, DagsterInstance, materialize
+from dagster import AssetKey, DagsterInstance
 
-import deid_platform.defs.generator as generator
+import deid_platform.defs.synthetic as synthetic
 from deid_platform.core.documents import Document
 from deid_platform.core.formats.jsonl import read_jsonl
-from deid_platform.definitions import assets, source_assets
-from deid_platform.resources import ArtifactStorage
-from deid_platform.review import build_review
-from deid_platform_tests.conftest import FAST
-
-
-def latest(instance, asset, partition):
-    records = instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-    ).records
-    return records[0].asset_materialization if records else None
+from deid_platform.core.markdown import parse
+from deid_platform.pipeline import definitions
+from deid_platform.privacy_review import build_review, render_markdown
+from deid_platform.store import Partition
+from deid_platform_tests.conftest import (
+    FAST,
+    check_evaluations,
+    latest,
+    materialize_assets,
+    metadata,
+)
 
 
 def test_privacy_audit_numbers(platform):
-    root, instance, _, _ = platform
-    meta = {k: v.value for k, v in latest(instance, "privacy_audit", "1.0|es").metadata.items()}
+    _, instance, _, _ = platform
+    meta = metadata(instance, "privacy_audit", "1.0|es")
     for n in range(3, 9):
         assert 0.0 <= meta[f"ngram_recall_{n}"] <= 1.0
     assert meta["ngram_recall_3"] >= meta["ngram_recall_8"]
     assert -1.0 <= meta["phi_replay_excess"] <= 1.0
     assert 0.0 <= meta["mia_loss_auc"] <= 1.0 and 0.0 <= meta["mia_zlib_tpr_at_1pct_fpr"] <= 1.0
     assert meta["mia_members"] == 20 and meta["mia_nonmembers"] > 0
-    assert "| PHI type | seen | unseen | excess |" in meta["phi_replay"]
+    assert parse(meta["phi_replay"])[0] == ["PHI type", "seen", "unseen", "excess"]
 
 
-def test_gate_passes_on_the_generated_corpus_and_shows_a_preview(platform):
+def test_gate_passes_per_partition_and_the_corpus_shows_a_masked_preview(platform):
     _, instance, _, _ = platform
-    check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        [AssetCheckKey(AssetKey("synthetic_corpus"), "leak_gate")]
-    )[AssetCheckKey(AssetKey("synthetic_corpus"), "leak_gate")]
-    assert check.status.value == "SUCCEEDED"
-    assert latest(instance, "synthetic_corpus", "0.5|sv").metadata["preview"].value.startswith("`")
+    run_id = latest(instance, "synthetic_text", "0.5|sv").run_id
+    (gate,) = [e for e in check_evaluations(instance, run_id) if e.check_name == "leak_gate"]
+    assert gate.passed and gate.blocking and gate.partition == "0.5|sv"
+    meta = metadata(instance, "synthetic_text", "0.5|sv")
+    assert next(iter(meta)) == "leak_gate" and meta["leak_gate"] == "passed"
+    assert metadata(instance, "synthetic_corpus", "0.5|sv")["preview"].startswith("`")
 
 
-def test_planted_real_phi_blocks_the_synthetic_model(platform, tmp_path, monkeypatch):
-    root, _, resources, _ = platform
-    shutil.copytree(root / "storage", tmp_path / "storage")
-    real = read_jsonl(tmp_path / "storage/training_subset/es/1.0/train.jsonl").documents
-    original = generator.generate_documents
+def planted_run(platform_copy, monkeypatch, **text_config):
+    """synthetic_text and what is built from it, at 1.0|es, with real training notes copied into
+    the synthetic text: real PHI and long verbatim runs."""
+    _, instance, resources, _ = platform_copy
+    store = resources["store"]
+    real = store.read_subset(Partition("es", "1.0"))
+    original = synthetic.generate_documents
 
     def planted(*args, **kwargs):
         documents, stats = original(*args, **kwargs)
-        # Real training notes copied verbatim into the synthetic corpus: real PHI and long runs.
-        return documents + [Document(d.id, d.text) for d in real[:5]], stats
+        return [Document(d.id, d.text) for d in real[:5]] + documents, stats
 
-    monkeypatch.setattr(generator, "generate_documents", planted)
-    instance = DagsterInstance.ephemeral()
-    selection = [a for a in assets if a.key.path[0] in ("synthetic_corpus", "synthetic_ner_model")]
-    result = materialize(
-        [*assets, *source_assets],
-        selection=selection,
-        partition_key="1.0|es",
-        instance=instance,
-        resources={**resources, "storage": ArtifactStorage(root=str(tmp_path / "storage"))},
-        run_config={
-            "ops": {k: FAST["ops"][k] for k in ("synthetic_corpus", "synthetic_ner_model")}
+    monkeypatch.setattr(synthetic, "generate_documents", planted)
+    graph = definitions(resources)
+    result = materialize_assets(
+        graph,
+        instance,
+        ["synthetic_text", "synthetic_corpus", "synthetic_ner_model"],
+        Partition("es", "1.0"),
+        {
+            "ops": {
+                "synthetic_text": {"config": {"volume": 0.3, **text_config}},
+                "synthetic_ner_model": FAST["ops"]["synthetic_ner_model"],
+            }
         },
         raise_on_error=False,
     )
-    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"leak_gate": False}
-    assert latest(instance, "synthetic_ner_model", "1.0|es") is None
-    assert not (tmp_path / "storage/synthetic_ner_model/es/1.0").exists() or (
-        (tmp_path / "storage/synthetic_ner_model/es/1.0/metrics.json").read_bytes()
-        == (root / "storage/synthetic_ner_model/es/1.0/metrics.json").read_bytes()
+    return result, instance, store, real
+
+
+def test_planted_real_phi_blocks_the_synthetic_model(platform_copy, monkeypatch):
+    result, instance, store, _ = planted_run(platform_copy, monkeypatch)
+    checks = {e.check_name: (e.passed, e.description) for e in result.get_asset_check_evaluations()}
+    passed, reason = checks["leak_gate"]
+    assert not passed and "documents share over 40 verbatim words" in reason
+    before = {
+        asset: latest(instance, asset, "1.0|es").run_id
+        for asset in ("synthetic_corpus", "synthetic_ner_model")
+    }
+    assert result.run_id not in before.values()  # nothing downstream of the gate was built
+    meta = metadata(instance, "synthetic_text", "1.0|es")
+    assert meta["leak_gate"].startswith("BLOCKED: ") and meta["documents_over_run"] >= 5
+    # A later run that reads the blocked text is refused as well.
+    graph = definitions(platform_copy[2])
+    later = materialize_assets(
+        graph, instance, ["synthetic_corpus"], Partition("es", "1.0"), raise_on_error=False
     )
-    meta = latest(instance, "synthetic_corpus", "1.0|es").metadata
-    assert meta["preview"].value == "withheld: the leak gate failed"
-    assert meta["documents_over_run_threshold"].value >= 5
+    assert not later.success
+    assert latest(instance, "synthetic_corpus", "1.0|es").run_id == before["synthetic_corpus"]
 
 
-def test_review_chain_reaches_the_real_corpus_version(platform):
+def test_preview_masks_every_real_phi_string(platform_copy, monkeypatch):
+    """The gate's thresholds raised so that planted real notes pass it: the synthetic corpus's
+    preview, which now shows real training notes, still holds no real PHI string."""
+    from deid_platform.core.privacy import phi_strings
+
+    result, instance, store, real = planted_run(
+        platform_copy, monkeypatch, max_excess_phi_replay=1.0, max_documents_over_run=100
+    )
+    assert result.success
+    preview = metadata(instance, "synthetic_corpus", "1.0|es")["preview"]
+    assert preview.count("---") == 1  # two notes, the first of them planted
+    phi = {p for values in phi_strings(real, min_chars=3).values() for p in values}
+    assert "[" in preview and not [p for p in phi if p in preview]
+
+
+def test_review_chain_reaches_the_real_corpus_version_in_lineage_order(platform):
     root, instance, resources, uri = platform
-    review = build_review(instance, "es", "0.25", root / "storage", uri)
-    assets_in_chain = [link["asset"] for link in review["chain"]]
-    for asset in (
-        "synthetic_ner_model",
-        "synthetic_corpus",
-        "adapted_llm",
-        "annotator_model",
-        "base_llm",
-        "training_subset",
-        "real_corpus",
-        "real_corpus_files",
+    review = build_review(
+        instance, AssetKey("synthetic_ner_model"), Partition("es", "0.25"), resources["store"], uri
+    )
+    chain = [link["asset"] for link in review["chain"]]
+    assert chain[0] == "synthetic_ner_model" and chain[-1] == "real_corpus_files"
+    for child, parent in (
+        ("synthetic_ner_model", "synthetic_corpus"),
+        ("synthetic_corpus", "synthetic_text"),
+        ("synthetic_text", "adapted_llm"),
+        ("adapted_llm", "base_llm"),
+        ("training_subset", "real_corpus"),
+        ("annotator_model", "training_subset"),
     ):
-        assert asset in assets_in_chain
-    assert review["all_links_verified"], [(x["asset"], x["verified"]) for x in review["chain"]]
-    files = json.loads((root / "storage/real_corpus/es/manifest.json").read_text())
-    assert review["real_corpus"]["files_sha256"] == files["files_sha256"]
+        assert chain.index(child) < chain.index(parent)
+    assert review["all_links_verified"], [(x["asset"], x["note"]) for x in review["chain"]]
+    corpus = metadata(instance, "real_corpus", "es")
+    assert review["real_corpus"]["files_sha256"] == corpus["files_sha256"]
     subset = review["training_subsets"]["0.25|es"]
     assert subset["documents"] == 5 and all(
         i.startswith("es-train-") for i in subset["document_ids"]
     )
-    assert all(link.get("mlflow_tagged_dagster_run", True) for link in review["chain"])
-    assert latest(instance, "privacy_review", "0.25|es").metadata["all_links_verified"].value
+    assert all(link.get("mlflow_status", "FINISHED") == "FINISHED" for link in review["chain"])
+    # The table parses back into its columns: `0.25|es` stays one cell.
+    rows = parse(render_markdown(review).split("\n\n")[2])
+    assert rows[0][-1] == "verified" and all(len(row) == len(rows[0]) for row in rows)
+    assert [row[0] for row in rows[1:]] == chain
+    assert {row[1] for row in rows[1:]} == {"0.25|es", "es"}
+    meta = metadata(instance, "privacy_review", "0.25|es")
+    assert meta["all_links_verified"] and meta["review"] == render_markdown(review)
+
+
+def test_ablation_models_are_reviewed_with_their_true_parents(platform):
+    _, instance, resources, uri = platform
+    review = build_review(
+        instance,
+        AssetKey(["llm_only", "synthetic_ner_model"]),
+        Partition("es", "0.25"),
+        resources["store"],
+        uri,
+    )
+    annotators = [link for link in review["chain"] if link["asset"] == "annotator_model"]
+    # The all-data annotator annotated the corpus; the fraction's stands beside it for the ratio.
+    assert {link["partition"] for link in annotators} == {"1.0|es", "0.25|es"}
+    texts = [link for link in review["chain"] if link["asset"] == "synthetic_text"]
+    assert [link["partition"] for link in texts] == ["0.25|es"]
+    assert review["all_links_verified"]
 
 
 def test_audit_cli_prints_markdown_and_json(platform, tmp_path):
@@ -126,7 +179,7 @@ def test_audit_cli_prints_markdown_and_json(platform, tmp_path):
         timeout=120,
     )
     assert md.returncode == 0, md.stderr
-    assert md.stdout.startswith("# Privacy review: synthetic_ner_model [sv, fraction 0.5]")
+    assert md.stdout.startswith("# Privacy review: synthetic_ner_model [0.5|sv]")
     js = subprocess.run(
         [deid, "audit", "--language", "sv", "--fraction", "0.5", "--json"],
         env=env,
@@ -163,8 +216,7 @@ def real_needles(root: Path) -> set[str]:
 
 def haystacks(root: Path, instance: DagsterInstance):
     """Every place real text must not reach: the MLflow database and artifacts, Dagster's run
-    storage, compute logs and event log (whose synthetic-text previews are left out: they are
-    synthetic, shown only after the leak gate passed)."""
+    storage, compute logs and event log, the masked previews of synthetic text included."""
     for path in [root / "mlflow.db", *(root / "artifacts").rglob("*")]:
         if path.is_file():
             yield str(path), path.read_bytes().decode("utf-8", "ignore")
@@ -180,7 +232,7 @@ def haystacks(root: Path, instance: DagsterInstance):
             holder = getattr(data, "materialization", None) or data
             metadata = getattr(holder, "metadata", None)
             if metadata is not None:
-                shown = {k: str(v.value) for k, v in metadata.items() if k != "preview"}
+                shown = {k: str(v.value) for k, v in metadata.items()}
                 text = entry.user_message + json.dumps(shown, ensure_ascii=False)
             else:
                 text = entry.user_message + (str(data) if data else "")

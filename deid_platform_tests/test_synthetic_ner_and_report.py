@@ -1,29 +1,22 @@
-"""synthetic_ner_model and ablation_report through dagster.materialize; ablation modes."""
+"""The synthetic NER models beside the real annotator, the ablation modes and their honest
+lineage, and the ablation report."""
 
+import hashlib
 import json
 
 import pytest
-from dagster import AssetKey, AssetRecordsFilter
+from dagster import AssetKey
 
-from deid_platform.core.ablation import ablation_rows, markdown_table
-from deid_platform.defs.generator import SyntheticCorpusConfig
-
-
-def latest(instance, asset, partition):
-    return (
-        instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition]), limit=1
-        )
-        .records[0]
-        .asset_materialization
-    )
+from deid_platform.core.ablation import AblationRow, markdown_table
+from deid_platform.core.markdown import parse
+from deid_platform.core.records import NerScores
+from deid_platform.pipeline import definitions
+from deid_platform_tests.conftest import ABLATED, latest, metadata
 
 
 def test_synthetic_model_stands_beside_the_real_annotator(platform):
     root, instance, _, _ = platform
-    meta = {
-        k: v.value for k, v in latest(instance, "synthetic_ner_model", "0.5|es").metadata.items()
-    }
+    meta = metadata(instance, "synthetic_ner_model", "0.5|es")
     real = json.loads((root / "storage/annotator_model/es/0.5/metrics.json").read_text())
     assert meta["real_token_f1"] == pytest.approx(real["token_f1"], abs=1e-4)
     expected = meta["token_f1"] / real["token_f1"] if real["token_f1"] else 0.0
@@ -34,36 +27,70 @@ def test_synthetic_model_stands_beside_the_real_annotator(platform):
     assert (root / "storage/synthetic_ner_model/es/0.5/model/config.json").exists()
 
 
-def test_ablation_report_has_every_fraction_a_table_and_a_plot(platform):
-    root, instance, _, _ = platform
-    meta = latest(instance, "ablation_report", "sv").metadata
-    assert meta["fractions"].value == 4
-    table = meta["table"].value
-    assert table.count("\n") == 1 + 4 and "| 0.05 |" in table and "| 1.0 |" in table
-    assert meta["plot"].value.startswith("![F1 against fraction](data:image/png;base64,")
-    png = (root / "storage/ablation_report/sv/ablation.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    rows = json.loads((root / "storage/ablation_report/sv/rows.json").read_text())
-    assert [r["fraction"] for r in rows] == ["0.05", "0.25", "0.5", "1.0"]
-    assert all(r["mode"] == "total" for r in rows)
-
-
-def test_ablation_modes_pick_the_fractions():
-    assert SyntheticCorpusConfig().fractions("0.25", "1.0") == ("0.25", "0.25")
-    assert SyntheticCorpusConfig(mode="llm_only").fractions("0.25", "1.0") == ("0.25", "1.0")
-    assert SyntheticCorpusConfig(mode="annotator_only").fractions("0.25", "1.0") == ("1.0", "0.25")
-    with pytest.raises(ValueError):
-        SyntheticCorpusConfig(mode="other").fractions("0.25", "1.0")
-
-
-def test_ablation_rows_and_ratio():
-    real = {"0.5": {"token_f1": 0.8, "strict_f1": 0.5}, "1.0": {"token_f1": 1.0, "strict_f1": 0.5}}
-    synthetic = {
-        "0.5": {"token_f1": 0.4, "strict_f1": 0.25},
-        "1.0": {"token_f1": 0.9, "strict_f1": 0.5},
+def test_ablation_assets_declare_the_partitions_they_read(platform):
+    _, instance, resources, _ = platform
+    graph = definitions(resources).resolve_asset_graph()
+    llm_only = AssetKey(["llm_only", "synthetic_corpus"])
+    annotator_only = AssetKey(["annotator_only", "synthetic_corpus"])
+    assert graph.get(llm_only).parent_keys >= {
+        AssetKey("synthetic_text"),
+        AssetKey("annotator_model"),
     }
-    settings = {"0.5": {"mode": "total", "volume": 4.0, "documents": 10}}
-    rows = ablation_rows(real, synthetic, settings)
-    assert [r["token_f1_ratio"] for r in rows] == [pytest.approx(0.5), pytest.approx(0.9)]
-    assert rows[0]["strict_f1_ratio"] == pytest.approx(0.5) and rows[1]["mode"] is None
-    assert "| 0.5 | 0.800 | 0.400 | 0.500 |" in markdown_table(rows)
+    # What each step read: the all-data partition of the other side, and Dagster's recorded input
+    # data version is that partition's.
+    for key, parent, partition in (
+        (llm_only, "annotator_model", "1.0|es"),
+        (llm_only, "synthetic_text", ABLATED),
+        (annotator_only, "synthetic_text", "1.0|es"),
+        (annotator_only, "annotator_model", ABLATED),
+    ):
+        event = latest(instance, key.to_user_string(), ABLATED).asset_materialization
+        assert event.metadata["input_partitions"].value[parent] == partition
+        tags = event.tags
+        version = latest(instance, parent, partition).asset_materialization.tags
+        recorded = tags[f"dagster/input_data_version/{parent}"]
+        assert recorded == hashlib.sha256(version["dagster/data_version"].encode()).hexdigest()
+    meta = metadata(instance, "annotator_only/synthetic_corpus", ABLATED)
+    assert meta["text_fraction"] == "1.0" and meta["annotator_fraction"] == "0.25"
+    # As much text as the fraction's real text times the volume, not the all-data LLM's volume.
+    full = metadata(instance, "synthetic_corpus", "1.0|es")["documents"]
+    assert 0 < meta["documents"] < full
+
+
+def test_ablation_report_rows_and_what_it_leaves_out(platform):
+    root, instance, _, _ = platform
+    meta = metadata(instance, "ablation_report", "es")
+    rows = meta["table"].records
+    assert [(r.data["fraction"], r.data["mode"]) for r in rows] == [
+        ("0.05", "total"),
+        ("0.25", "total"),
+        ("0.25", "annotator_only"),
+        ("0.25", "llm_only"),
+        ("0.5", "total"),
+        ("1.0", "total"),
+    ]
+    assert meta["left_out"] == {}
+    assert meta["plot"].startswith("![F1 against fraction](data:image/png;base64,")
+    assert (root / "storage/ablation_report/es/ablation.png").read_bytes()[
+        :8
+    ] == b"\x89PNG\r\n\x1a\n"
+    header = parse((root / "storage/ablation_report/es/ablation.md").read_text().split("\n\n")[0])[
+        0
+    ]
+    assert len(set(header)) == len(header)  # no two columns named alike
+
+
+def scores(token: float, strict: float) -> NerScores:
+    return NerScores(token, token, token, token, strict, strict, strict, strict, 0.1, {})
+
+
+def test_ablation_rows_and_ratios():
+    rows = [
+        AblationRow("1.0", "total", scores(1.0, 0.5), scores(0.9, 0.5), 4.0, 10),
+        AblationRow("0.5", "total", scores(0.8, 0.5), scores(0.4, 0.25), 4.0, 5),
+    ]
+    assert rows[1].ratio("token_f1") == pytest.approx(0.5)
+    assert rows[1].ratio("strict_f1") == pytest.approx(0.5)
+    table = parse(markdown_table(rows))
+    assert [r[0] for r in table[1:]] == ["0.5", "1.0"]
+    assert table[1][:5] == ["0.5", "total", "0.800", "0.400", "0.500"]

@@ -1,102 +1,137 @@
-"""The ablation table: real annotator against synthetic NER model, fraction by fraction."""
+"""The ablation table: the real annotator against the synthetic NER models, fraction by fraction
+and mode by mode, with the reason for every partition that is left out."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
-MEASURES = ("token_f1", "strict_f1")
+from deid_platform.core.markdown import table
+from deid_platform.core.records import NerScores
+
+MEASURES = ("token_f1", "strict_f1", "binary_recall")
+HEADER = [
+    "fraction",
+    "mode",
+    "real token F1",
+    "synthetic token F1",
+    "token F1 ratio",
+    "real strict F1",
+    "synthetic strict F1",
+    "strict F1 ratio",
+    "binary recall ratio",
+    "volume",
+    "synthetic notes",
+]
 
 
-def ablation_rows(
-    real: Mapping[str, Mapping[str, Any]],
-    synthetic: Mapping[str, Mapping[str, Any]],
-    settings: Mapping[str, Mapping[str, Any]],
-) -> list[dict[str, Any]]:
-    """One row per fraction that has both models, ordered by fraction."""
-    rows = []
-    for fraction in sorted(set(real) & set(synthetic), key=float):
-        row: dict[str, Any] = {"fraction": fraction}
+@dataclass(frozen=True)
+class AblationRow:
+    fraction: str
+    mode: str
+    real: NerScores
+    synthetic: NerScores
+    volume: float
+    documents: int
+
+    def ratio(self, measure: str) -> float:
+        real = getattr(self.real, measure)
+        return getattr(self.synthetic, measure) / real if real else 0.0
+
+    def cells(self) -> list[object]:
+        return [
+            self.fraction,
+            self.mode,
+            self.real.token_f1,
+            self.synthetic.token_f1,
+            self.ratio("token_f1"),
+            self.real.strict_f1,
+            self.synthetic.strict_f1,
+            self.ratio("strict_f1"),
+            self.ratio("binary_recall"),
+            self.volume,
+            self.documents,
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"fraction": self.fraction, "mode": self.mode}
         for measure in MEASURES:
-            r, s = float(real[fraction][measure]), float(synthetic[fraction][measure])
-            row[f"real_{measure}"] = r
-            row[f"synthetic_{measure}"] = s
-            row[f"{measure}_ratio"] = s / r if r else 0.0
-        for key in ("mode", "volume", "llm_fraction", "annotator_fraction", "documents"):
-            row[key] = settings.get(fraction, {}).get(key)
-        rows.append(row)
-    return rows
+            out[f"real_{measure}"] = getattr(self.real, measure)
+            out[f"synthetic_{measure}"] = getattr(self.synthetic, measure)
+            out[f"{measure}_ratio"] = self.ratio(measure)
+        return out | {"volume": self.volume, "documents": self.documents}
 
 
-def markdown_table(rows: list[dict[str, Any]]) -> str:
-    header = (
-        "| fraction | real token F1 | synthetic token F1 | ratio | real strict F1 | "
-        "synthetic strict F1 | ratio | mode | volume | synthetic docs |"
-    )
-    lines = [header, "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
+def ordered(rows: list[AblationRow]) -> list[AblationRow]:
+    return sorted(rows, key=lambda r: (float(r.fraction), r.mode != "total", r.mode))
+
+
+def summary(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
+    """The ablation table: a header and one row of cells per model pair."""
+    return HEADER, [r.cells() for r in ordered(rows)]
+
+
+def markdown_table(rows: list[AblationRow]) -> str:
+    return table(*summary(rows), [False, False, *[True] * 9])
+
+
+def per_label(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
+    """Strict F1 per label of the real annotator and the synthetic model, in each row."""
+    rows = ordered(rows)
+    labels = sorted({label for r in rows for label in r.real.per_label})
+    header = ["label"]
     for r in rows:
-        lines.append(
-            f"| {r['fraction']} | {r['real_token_f1']:.3f} | {r['synthetic_token_f1']:.3f} | "
-            f"{r['token_f1_ratio']:.3f} | {r['real_strict_f1']:.3f} | "
-            f"{r['synthetic_strict_f1']:.3f} | {r['strict_f1_ratio']:.3f} | {r['mode']} | "
-            f"{r['volume']} | {r['documents']} |"
-        )
-    return "\n".join(lines)
+        name = r.fraction if r.mode == "total" else f"{r.fraction} {r.mode}"
+        header += [f"{name} real", f"{name} synthetic"]
+    cells = [
+        [label]
+        + [
+            side.per_label.get(label, {}).get("f1", 0.0)
+            for r in rows
+            for side in (r.real, r.synthetic)
+        ]
+        for label in labels
+    ]
+    return header, cells
 
 
-def per_label_table(
-    real: Mapping[str, Mapping[str, Any]], synthetic: Mapping[str, Mapping[str, Any]]
-) -> str:
-    """Strict F1 per label, real and synthetic, for each fraction."""
-    fractions = sorted(set(real) & set(synthetic), key=float)
-    labels = sorted({label for f in fractions for label in real[f]["per_label"]})
-    header = "| label | " + " | ".join(f"{f} real | {f} synthetic" for f in fractions) + " |"
-    lines = [header, "|---|" + "---:|---:|" * len(fractions)]
-    for label in labels:
-        cells = []
-        for f in fractions:
-            for side in (real, synthetic):
-                cells.append(f"{side[f]['per_label'].get(label, {}).get('f1', 0.0):.3f}")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def plot_png(rows: list[dict[str, Any]], title: str) -> bytes:
-    """F1 against fraction, real and synthetic, token and strict entity level."""
+def plot_png(rows: list[AblationRow], title: str) -> bytes:
+    """F1 against fraction, real and synthetic, token and strict entity level (mode total; the
+    other modes as single points)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    xs = [float(r["fraction"]) for r in rows]
+    total = [r for r in ordered(rows) if r.mode == "total"]
+    xs = [float(r.fraction) for r in total]
     for measure, style in (("token_f1", "-"), ("strict_f1", "--")):
-        ax.plot(
-            xs,
-            [r[f"real_{measure}"] for r in rows],
-            style,
-            marker="o",
-            color="tab:blue",
-            label=f"real {measure.replace('_', ' ')}",
-        )
-        ax.plot(
-            xs,
-            [r[f"synthetic_{measure}"] for r in rows],
-            style,
-            marker="s",
-            color="tab:orange",
-            label=f"synthetic {measure.replace('_', ' ')}",
-        )
+        label = measure.replace("_", " ")
+        real = [getattr(r.real, measure) for r in total]
+        synthetic = [getattr(r.synthetic, measure) for r in total]
+        ax.plot(xs, real, style, marker="o", color="tab:blue", label=f"real {label}")
+        ax.plot(xs, synthetic, style, marker="s", color="tab:orange", label=f"synthetic {label}")
+    for mode, marker in (("llm_only", "^"), ("annotator_only", "v")):
+        points = [r for r in rows if r.mode == mode]
+        if points:
+            ax.scatter(
+                [float(r.fraction) for r in points],
+                [r.synthetic.token_f1 for r in points],
+                marker=marker,
+                color="tab:green",
+                label=f"synthetic token F1, {mode}",
+            )
     ax.set_xscale("log")
     ax.minorticks_off()  # only the fractions themselves label the log axis
-    ax.set_xticks(xs, [r["fraction"] for r in rows])
+    fractions = sorted({float(r.fraction) for r in rows})
+    ax.set_xticks(fractions, [f"{f:g}" for f in fractions])
     ax.set_xlabel("fraction of real training data")
     ax.set_ylabel("F1 on real test data")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.set_title(title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png")

@@ -12,6 +12,7 @@ from typing import Any
 
 from seqeval.metrics import classification_report, f1_score
 from seqeval.scheme import IOB2
+from sklearn.metrics import precision_recall_fscore_support
 
 from deid_platform.core.documents import Document, Span
 from deid_platform.core.tagging import word_tags
@@ -19,34 +20,23 @@ from deid_platform.core.tagging import word_tags
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
 def token_scores(gold: list[list[str]], pred: list[list[str]]) -> dict[str, float]:
     """Micro precision/recall/F1 over words, by PHI type (B/I ignored, O not scored), and the
     binary recall of PHI words (any type predicted counts)."""
-    tp = fp = fn = phi = found = 0
-    for g_seq, p_seq in zip(gold, pred, strict=True):
-        for g, p in zip(g_seq, p_seq, strict=True):
-            g_type, p_type = g[2:] if g != "O" else None, p[2:] if p != "O" else None
-            if g_type is not None:
-                phi += 1
-                found += p_type is not None
-            if g_type is not None and g_type == p_type:
-                tp += 1
-            else:
-                fp += p_type is not None
-                fn += g_type is not None
-    precision, recall, f1 = _prf(tp, fp, fn)
+    g_types = [g[2:] if g != "O" else "O" for seq in gold for g in seq]
+    p_types = [p[2:] if p != "O" else "O" for seq in pred for p in seq]
+    phi_types = sorted((set(g_types) | set(p_types)) - {"O"})
+    if not phi_types:
+        return {"token_precision": 0.0, "token_recall": 0.0, "token_f1": 0.0, "binary_recall": 0.0}
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        g_types, p_types, labels=phi_types, average="micro", zero_division=0
+    )
+    found = [p != "O" for g, p in zip(g_types, p_types, strict=True) if g != "O"]
     return {
-        "token_precision": precision,
-        "token_recall": recall,
-        "token_f1": f1,
-        "binary_recall": found / phi if phi else 0.0,
+        "token_precision": float(precision),
+        "token_recall": float(recall),
+        "token_f1": float(f1),
+        "binary_recall": sum(found) / len(found) if found else 0.0,
     }
 
 

@@ -1,21 +1,36 @@
-"""What NER and LM presets share: named, frozen settings with overrides from configuration."""
+"""What NER and LM presets share: named, frozen settings with overrides from configuration, each
+field documented once (`help` metadata) for the Dagster config, the command line and the README."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Self, TypeVar, get_type_hints
 
-P = TypeVar("P", bound="Preset")
+from deid_platform.core.records import JsonRecord
 
 
-class Preset:
-    """Base of the preset dataclasses (which are frozen: overrides make a copy)."""
+def setting(default: Any, help: str) -> Any:  # noqa: A002 - the name argparse and HF use
+    """A preset field with its documentation."""
+    return field(default=default, metadata={"help": help})
 
-    def with_overrides(self: P, **overrides: Any) -> P:
+
+@dataclass(frozen=True)
+class Preset(JsonRecord):
+    """Base of the preset dataclasses (frozen: overrides make a copy)."""
+
+    name: str
+
+    def with_overrides(self, **overrides: Any) -> Self:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    @classmethod
+    def tunable(cls) -> dict[str, tuple[Any, str]]:
+        """Every setting but the name: its type and its help."""
+        hints = get_type_hints(cls)
+        return {f.name: (hints[f.name], f.metadata.get("help", "")) for f in fields(cls)[1:]}
+
+
+P = TypeVar("P", bound=Preset)
 
 
 def pick(presets: dict[str, P], name: str, kind: str, overrides: dict[str, Any]) -> P:

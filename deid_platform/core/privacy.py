@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
+from sklearn.metrics import roc_auc_score, roc_curve
 
 from deid_platform.core.documents import Document
+from deid_platform.core.records import LeakAudit, LeakThresholds
 from deid_platform.core.synthesis import prompt_of
 
 
@@ -145,27 +147,26 @@ def longest_shared_runs(
     return runs
 
 
+def _scores(members: Sequence[float], others: Sequence[float]) -> tuple[list[int], list[float]]:
+    return [1] * len(members) + [0] * len(others), [*members, *others]
+
+
 def roc_auc(member_scores: Sequence[float], nonmember_scores: Sequence[float]) -> float:
     """The probability that a random member scores above a random non-member (ties count half)."""
-    members = np.asarray(member_scores, dtype=float)
-    others = np.asarray(nonmember_scores, dtype=float)
-    if not len(members) or not len(others):
+    if not len(member_scores) or not len(nonmember_scores):
         return float("nan")
-    greater = (members[:, None] > others[None, :]).sum()
-    ties = (members[:, None] == others[None, :]).sum()
-    return float((greater + 0.5 * ties) / (len(members) * len(others)))
+    return float(roc_auc_score(*_scores(member_scores, nonmember_scores)))
 
 
 def tpr_at_fpr(
     member_scores: Sequence[float], nonmember_scores: Sequence[float], fpr: float = 0.01
 ) -> float:
-    """True-positive rate at the threshold that lets at most `fpr` of the non-members through."""
-    others = np.sort(np.asarray(nonmember_scores, dtype=float))[::-1]
-    if not len(others) or not len(member_scores):
+    """True-positive rate at the best threshold that lets at most `fpr` of the non-members
+    through."""
+    if not len(member_scores) or not len(nonmember_scores):
         return float("nan")
-    allowed = int(np.floor(fpr * len(others)))
-    threshold = others[allowed] if allowed < len(others) else -np.inf
-    return float(np.mean(np.asarray(member_scores, dtype=float) > threshold))
+    fprs, tprs, _ = roc_curve(*_scores(member_scores, nonmember_scores), drop_intermediate=False)
+    return float(tprs[fprs <= fpr].max())
 
 
 def membership_scores(nll: Sequence[tuple[float, int]], texts: Sequence[str]) -> dict[str, list]:
@@ -203,3 +204,88 @@ def text_audit(
     out["documents_over_run_threshold"] = sum(run > run_threshold for run in runs)
     out["run_threshold"] = run_threshold
     return out
+
+
+def leak_gate(audit: LeakAudit) -> tuple[bool, list[str]]:
+    """The leak gate's policy: a synthetic text passes when the LLM replays no more of its training
+    PHI than real text it never saw contains, up to `max_excess_phi_replay`, and at most
+    `max_documents_over_run` documents share more than `max_verbatim_run` consecutive words with a
+    training document. Returns the verdict and, for a failure, its reasons in numbers."""
+    figures = audit.figures
+    reasons = []
+    excess = figures["phi_replay_excess.all"]
+    if excess > audit.max_excess_phi_replay:
+        reasons.append(f"phi_replay_excess {excess:.3f} > {audit.max_excess_phi_replay}")
+    over = int(figures["documents_over_run_threshold"])
+    if over > audit.max_documents_over_run:
+        reasons.append(
+            f"{over} documents share over {audit.max_verbatim_run} verbatim words with a training "
+            f"document (at most {audit.max_documents_over_run} allowed)"
+        )
+    return not reasons, reasons
+
+
+def masked_preview(doc: Document, phi: Sequence[str], characters: int) -> str:
+    """The beginning of a synthetic document for display, with its annotated PHI spans replaced by
+    `[LABEL]` and, whatever the annotator missed, every occurrence of a given real PHI string
+    replaced by `[PHI]`: a preview never shows a real PHI string."""
+    parts, cursor = [], 0
+    for span in sorted(doc.spans):
+        parts += [doc.text[cursor : span.start], f"[{span.label}]"]
+        cursor = span.end
+    text = "".join([*parts, doc.text[cursor:]])
+    # Longest first, so that a name is masked whole rather than around a shorter PHI inside it.
+    for value in sorted({p for p in phi if p.strip()}, key=len, reverse=True):
+        text = text.replace(value, "[PHI]")
+    return text[:characters]
+
+
+def leak_audit(
+    synthetic: Sequence[str],
+    seen: Sequence[Document],
+    unseen: Sequence[Document],
+    thresholds: LeakThresholds,
+) -> LeakAudit:
+    """The text audit of a synthetic text, with the thresholds the leak gate will apply."""
+    figures = text_audit(synthetic, seen, unseen, thresholds.max_verbatim_run)
+    return LeakAudit(**thresholds.to_dict(), figures=figures)
+
+
+def membership_inference(
+    nll: Callable[[list[str]], list[tuple[float, int]]],
+    members: Sequence[Document],
+    others: Sequence[Document],
+) -> dict[str, float]:
+    """Loss-based and zlib-normalized membership inference against an LM: ROC-AUC and TPR at
+    1 % FPR of telling its training documents (`members`) from documents it never saw. `nll`
+    scores texts with the LM (see `core.lm.training.document_nll`)."""
+    scored = []
+    for docs in (members, others):
+        texts = [d.text for d in docs]
+        scored.append(membership_scores(nll(texts), texts))
+    out = {"mia_members": float(len(members)), "mia_nonmembers": float(len(others))}
+    for attack in ("loss", "zlib"):
+        m, o = scored[0][attack], scored[1][attack]
+        out[f"mia_{attack}_auc"] = roc_auc(m, o)
+        out[f"mia_{attack}_tpr_at_1pct_fpr"] = tpr_at_fpr(m, o, 0.01)
+    return out
+
+
+def replay_rows(figures: dict[str, float]) -> list[list[object]]:
+    """PHI type, seen, unseen and excess replay, one row per type (and "all")."""
+    types = sorted({k.split(".", 1)[1] for k in figures if k.startswith("phi_replay_excess.")})
+    return [
+        [t, *(figures[f"phi_replay_{side}.{t}"] for side in ("seen", "unseen", "excess"))]
+        for t in types
+    ]
+
+
+def preview(
+    synthetic: Sequence[Document], real: Sequence[Document], count: int, characters: int = 600
+) -> str:
+    """Markdown preview of the first `count` synthetic notes, masked (see `masked_preview`) with
+    every PHI string of `real`, whoever wrote the note."""
+    phi = [value for values in phi_strings(real, min_chars=3).values() for value in values]
+    return "\n\n---\n\n".join(
+        f"`{doc.id}`\n\n{masked_preview(doc, phi, characters)}" for doc in synthetic[:count]
+    )

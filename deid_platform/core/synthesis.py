@@ -17,6 +17,7 @@ from typing import Any
 from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
+from deid_platform.core.records import Sampling
 
 _TOKEN = re.compile(r"\S+")
 # Control characters and line separators other than newline and tab: a byte-level generator can
@@ -122,11 +123,7 @@ def generate_documents(
     *,
     train: Sequence[Document],
     prompt_docs: Sequence[Document],
-    volume: float,
-    seed: int,
-    top_p: float = 0.95,
-    temperature: float = 1.0,
-    prompt_words: int = 3,
+    sampling: Sampling,
     batch_size: int = 64,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
@@ -138,8 +135,9 @@ def generate_documents(
     from deid_platform.core.lm.training import document_ids
 
     lengths = [len(ids) - 2 for ids in document_ids(tokenizer, [d.text for d in train])]
-    target = int(volume * sum(lengths))
-    plan = plan_samples(prompt_docs, lengths, target, seed, prompt_words)
+    target = int(sampling.volume * sum(lengths))
+    seed = sampling.seed
+    plan = plan_samples(prompt_docs, lengths, target, seed, sampling.prompt_words)
     log(f"generating {len(plan)} samples, {target} tokens planned")
     generated, seconds = generate_batched(
         model,
@@ -147,8 +145,8 @@ def generate_documents(
         [p.prompt for p in plan],
         [p.max_new_tokens for p in plan],
         seed,
-        top_p=top_p,
-        temperature=temperature,
+        top_p=sampling.top_p,
+        temperature=sampling.temperature,
         batch_size=batch_size,
         report=lambda done, total: log(f"generated {done}/{total} samples"),
     )

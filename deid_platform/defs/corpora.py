@@ -8,28 +8,26 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    Config,
     DataVersion,
     DataVersionsByPartition,
+    Failure,
     MaterializeResult,
-    MetadataValue,
-    asset,
     observable_source_asset,
 )
 
 from deid_platform import settings
-from deid_platform.core.atomic import atomic_directory
+from deid_platform.configs import RealCorpusConfig, TrainingSubsetConfig
+from deid_platform.conventions import OBSERVE_CORPORA, fraction_asset, language_asset
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats import corpus_files, read_splits
-from deid_platform.core.formats.jsonl import read_jsonl, write_jsonl
+from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.hashing import files_sha256
 from deid_platform.core.splits import SPLITS, assign_splits, nested_sample
-from deid_platform.defs.automation import OBSERVE_CORPORA
-from deid_platform.defs.metadata import label_table
-from deid_platform.partitions import language_fraction_partitions, language_partitions
-from deid_platform.resources import ArtifactStorage, MlflowTracking
-
-OWNERS = ["team:clinical-nlp"]
+from deid_platform.metadata import label_table
+from deid_platform.partitions import language_partitions
+from deid_platform.publishing import asset_run
+from deid_platform.store import ArtifactStore
+from deid_platform.tracking import MlflowTracking
 
 
 def files_hash(lang: str) -> tuple[str, int]:
@@ -55,141 +53,110 @@ def real_corpus_files() -> DataVersionsByPartition:
     )
 
 
-class RealCorpusConfig(Config):
-    lenient: bool = False
-    """Turn malformed spans and documents into counted warnings instead of failing."""
-    seed: int = settings.DEFAULT_SEED
-    """Seeds the document-level split when the corpus comes without one."""
-
-
-@asset(
-    partitions_def=language_partitions,
+@language_asset(
     deps=[real_corpus_files],
     group_name="corpora",
-    owners=OWNERS,
     kinds={"python", "jsonl"},
-    code_version="1",
-    check_specs=[AssetCheckSpec("no_corpus_warnings", asset="real_corpus")],
+    code_version="2",
+    check_specs=[
+        AssetCheckSpec(
+            "no_corpus_warnings",
+            asset="real_corpus",
+            partitions_def=language_partitions,
+            description="The corpus was read without a single problem (lenient reading counts "
+            "and skips malformed spans and documents).",
+        )
+    ],
 )
 def real_corpus(
     context: AssetExecutionContext,
     config: RealCorpusConfig,
-    storage: ArtifactStorage,
-    mlflow: MlflowTracking,
+    store: ArtifactStore,
+    tracking: MlflowTracking,
 ) -> MaterializeResult:
     """The real corpus of a language, parsed, validated and split into train/dev/test (splits the
-    corpus comes with are kept; missing ones are derived deterministically). Stored as JSONL in the
-    artifact store; metadata holds counts and hashes only."""
-    lang = context.partition_key
-    source = settings.CorpusSource.for_language(lang)
-    given = read_splits(source.path, source.format, lenient=config.lenient)
-    warnings = sum(len(c.warnings) for c in given.values())
-    splits, derived = assign_splits(given, seed=config.seed)
-    out = storage.path("real_corpus", lang)
-    summaries = {name: summarize(docs) for name, docs in splits.items()}
-    content = corpus_hash([doc for name in SPLITS for doc in splits[name]])
-    files_digest, n_files = files_hash(lang)
-    with atomic_directory(out) as staging:
-        for name, docs in splits.items():
-            write_jsonl(docs, staging / f"{name}.jsonl")
-        manifest = {
-            "language": lang,
-            "format": source.format,
-            "files_sha256": files_digest,
-            "files": n_files,
-            "corpus_sha256": content,
-            "splits": {name: [d.id for d in docs] for name, docs in splits.items()},
-            "derived": derived,
-            "warnings": warnings,
-        }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1))
-    with mlflow.start_run(context) as run:
-        run.log_params(
-            {"language": lang, "format": source.format, "files_sha256": files_digest, **derived}
-        )
-        run.log_metrics(
-            {f"{name}_documents": s["documents"] for name, s in summaries.items()}
-            | {f"{name}_spans": s["spans"] for name, s in summaries.items()}
-            | {"warnings": warnings}
-        )
-    context.log.info(
-        f"real_corpus[{lang}]: "
-        + ", ".join(f"{n} {s['documents']} docs / {s['spans']} spans" for n, s in summaries.items())
-    )
-    return MaterializeResult(
-        metadata={
-            **{f"{name}_documents": s["documents"] for name, s in summaries.items()},
-            **{f"{name}_spans": s["spans"] for name, s in summaries.items()},
-            "labels": label_table({n: s["labels"] for n, s in summaries.items()}),
-            "files": n_files,
-            "files_sha256": files_digest,
-            "corpus_sha256": content,
-            "test_from_dev": derived["test_from_dev"],
-            "dev_from_train": derived["dev_from_train"],
-            "split_by_hash": derived["split_by_hash"],
-            "path": MetadataValue.path(str(out)),
-            "mlflow_run_id": run.run_id,
-            "mlflow_url": MetadataValue.url(run.url),
-        },
-        data_version=DataVersion(content),
-        check_results=[
-            AssetCheckResult(
-                check_name="no_corpus_warnings",
-                passed=warnings == 0,
-                severity=AssetCheckSeverity.WARN,
-                metadata={"warnings": warnings},
+    corpus comes with are kept; missing ones are derived deterministically, and without a test
+    split a seeded half of dev becomes test). Stored as JSONL in the artifact store; metadata holds
+    counts and hashes only."""
+    with asset_run(context, store, tracking, config) as run:
+        source = settings.CorpusSource.for_language(run.partition.language)
+        given = read_splits(source.path, source.format, lenient=config.lenient)
+        warnings = sum(len(c.warnings) for c in given.values())
+        dropped = sum(c.dropped_spans for c in given.values())
+        kept = sum(len(doc.spans) for c in given.values() for doc in c.documents)
+        if dropped > config.max_dropped_span_share * (kept + dropped):
+            raise Failure(
+                f"{dropped} of {kept + dropped} annotated spans were malformed and dropped, more "
+                f"than max_dropped_span_share {config.max_dropped_span_share}"
             )
-        ],
-    )
+        splits, derived = assign_splits(given, seed=config.seed)
+        summaries = {name: summarize(docs) for name, docs in splits.items()}
+        content = corpus_hash([doc for name in SPLITS for doc in splits[name]])
+        files_digest, n_files = files_hash(run.partition.language)
+        with run.write() as staging:
+            for name, docs in splits.items():
+                write_jsonl(docs, staging / f"{name}.jsonl")
+            ids = {name: [doc.id for doc in docs] for name, docs in splits.items()}
+            (staging / "splits.json").write_text(json.dumps(ids, indent=1))
+        counts = {f"{n}_{k}": s[k] for n, s in summaries.items() for k in ("documents", "spans")}
+        run.log(
+            ", ".join(
+                f"{n} {s['documents']} docs / {s['spans']} spans" for n, s in summaries.items()
+            )
+        )
+        return run.result(
+            {
+                **counts,
+                "labels": label_table({n: s["labels"] for n, s in summaries.items()}),
+                "files": n_files,
+                "files_sha256": files_digest,
+                "warnings": warnings,
+                "dropped_spans": dropped,
+                **derived,
+            },
+            data_version=content,
+            params={"format": source.format, "files_sha256": files_digest},
+            check_results=[
+                AssetCheckResult(
+                    passed=warnings == 0,
+                    severity=AssetCheckSeverity.WARN,
+                    description=f"{warnings} problems, {dropped} spans dropped",
+                    metadata={"warnings": warnings, "dropped_spans": dropped},
+                )
+            ],
+        )
 
 
-class TrainingSubsetConfig(Config):
-    seed: int = settings.DEFAULT_SEED
-    """Seeds the permutation whose prefixes are the nested samples."""
-
-
-@asset(
-    partitions_def=language_fraction_partitions,
+@fraction_asset(
     deps=[real_corpus],
     group_name="corpora",
-    owners=OWNERS,
     kinds={"python", "jsonl"},
     code_version="1",
 )
 def training_subset(
     context: AssetExecutionContext,
     config: TrainingSubsetConfig,
-    storage: ArtifactStorage,
-    mlflow: MlflowTracking,
+    store: ArtifactStore,
+    tracking: MlflowTracking,
 ) -> MaterializeResult:
     """A fraction of the real training split, sampled at document level so that the 5 % sample
     lies inside the 25 % one, and so on: the data both the annotator and the LLM may see."""
-    keys = context.partition_key.keys_by_dimension
-    lang, fraction = keys["language"], keys["fraction"]
-    train = read_jsonl(storage.path("real_corpus", lang, "train.jsonl")).documents
-    subset = nested_sample(train, float(fraction), seed=config.seed)
-    summary = summarize(subset)
-    ids = [doc.id for doc in subset]
-    ids_hash = hashlib.sha256("\n".join(ids).encode()).hexdigest()
-    out = storage.path("training_subset", lang, fraction)
-    with atomic_directory(out) as staging:
-        write_jsonl(subset, staging / "train.jsonl")
-        (staging / "document_ids.txt").write_text("\n".join(ids) + "\n")
-    with mlflow.start_run(context) as run:
-        run.log_params({"language": lang, "fraction": fraction, "seed": config.seed})
-        run.log_metrics({"documents": summary["documents"], "spans": summary["spans"]})
-    content = corpus_hash(subset)
-    return MaterializeResult(
-        metadata={
-            "documents": summary["documents"],
-            "of_documents": len(train),
-            "spans": summary["spans"],
-            "labels": label_table({"spans": summary["labels"]}),
-            "document_ids_sha256": ids_hash,
-            "corpus_sha256": content,
-            "path": MetadataValue.path(str(out)),
-            "mlflow_run_id": run.run_id,
-            "mlflow_url": MetadataValue.url(run.url),
-        },
-        data_version=DataVersion(content),
-    )
+    with asset_run(context, store, tracking, config) as run:
+        language, fraction = run.partition
+        train = store.read_split(language, "train")
+        subset = nested_sample(train, float(fraction), seed=config.seed)
+        summary = summarize(subset)
+        ids = [doc.id for doc in subset]
+        with run.write() as staging:
+            write_jsonl(subset, staging / "train.jsonl")
+            (staging / "document_ids.txt").write_text("\n".join(ids) + "\n")
+        return run.result(
+            {
+                "documents": summary["documents"],
+                "of_documents": len(train),
+                "spans": summary["spans"],
+                "labels": label_table({"spans": summary["labels"]}),
+                "document_ids_sha256": hashlib.sha256("\n".join(ids).encode()).hexdigest(),
+            },
+            data_version=corpus_hash(subset),
+        )

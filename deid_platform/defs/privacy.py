@@ -1,166 +1,155 @@
-"""The privacy audit of a synthetic corpus and the LLM that wrote it."""
+"""The privacy audit of a synthetic text and its LLM, and the reviewer's lineage chain."""
 
 import json
 import random
 
-from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+)
 
-from deid_platform.core.atomic import atomic_directory
-from deid_platform.core.formats.jsonl import read_jsonl
+from deid_platform.configs import PrivacyAuditConfig
+from deid_platform.conventions import fraction_asset
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
-from deid_platform.core.privacy import membership_scores, roc_auc, tpr_at_fpr, unseen_documents
-from deid_platform.defs.corpora import OWNERS, real_corpus, training_subset
-from deid_platform.defs.generator import adapted_llm, real_splits, synthetic_corpus
-from deid_platform.defs.synthetic_ner import synthetic_ner_model
+from deid_platform.core.markdown import table
+from deid_platform.core.privacy import (
+    leak_gate,
+    membership_inference,
+    replay_rows,
+    unseen_documents,
+)
+from deid_platform.core.records import PrivacyAudit
 from deid_platform.partitions import language_fraction_partitions
-from deid_platform.resources import ArtifactStorage, Compute, MlflowTracking
-from deid_platform.review import build_review, render_markdown
+from deid_platform.privacy_review import build_review, render_markdown
+from deid_platform.publishing import asset_run
+from deid_platform.resources import Compute
+from deid_platform.store import ArtifactStore, Partition
+from deid_platform.tracking import MlflowTracking
 
 
-class PrivacyAuditConfig(Config):
-    mia_documents: int = 200
-    """Members and non-members sampled for membership inference (each)."""
-    seed: int = 13
-
-
-@asset(
-    partitions_def=language_fraction_partitions,
-    deps=[synthetic_corpus, adapted_llm, training_subset, real_corpus],
+@fraction_asset(
+    deps=["synthetic_text", "adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="privacy",
-    owners=OWNERS,
     kinds={"python", "mlflow"},
     code_version="1",
 )
 def privacy_audit(
     context: AssetExecutionContext,
     config: PrivacyAuditConfig,
-    storage: ArtifactStorage,
+    store: ArtifactStore,
+    tracking: MlflowTracking,
     compute: Compute,
-    mlflow: MlflowTracking,
 ) -> MaterializeResult:
-    """What the synthetic corpus and its LLM give away, in numbers only: the paper's n-gram
+    """What the synthetic text and its LLM give away, in numbers only: the paper's n-gram
     overlap (recall of synthetic n-grams in the LLM's training text, n = 3..8), PHI replay of the
-    training documents against documents the LLM never saw and its excess, per PHI type, the
-    longest verbatim word run shared with a training document, and loss-based and zlib-normalized
-    membership inference against the adapted LLM (ROC-AUC, TPR at 1 % FPR)."""
-    keys = context.partition_key.keys_by_dimension
-    lang, fraction = keys["language"], keys["fraction"]
-    corpus_dir = storage.path("synthetic_corpus", lang, fraction)
-    text = json.loads((corpus_dir / "audit.json").read_text())
-    llm_fraction = json.loads((corpus_dir / "stats.json").read_text())["llm_fraction"]
-    seen = read_jsonl(storage.path("training_subset", lang, llm_fraction, "train.jsonl")).documents
-    prompt_words = json.loads((corpus_dir / "stats.json").read_text())["prompt_words"]
-    unseen = unseen_documents(real_splits(storage, lang), seen, prompt_words)
-    rng = random.Random(config.seed)
-    members = rng.sample(seen, min(config.mia_documents, len(seen)))
-    others = rng.sample(unseen, min(config.mia_documents, len(unseen)))
-    device = compute.apply()
-    model, tokenizer = load_adapted_lm(
-        storage.path("base_llm", lang, "model"),
-        storage.path("adapted_llm", lang, llm_fraction, "model"),
-    )
-    model.to(device)
-    context_length = getattr(model.config, "max_position_embeddings", 512)
-    context.log.info(f"membership inference on {len(members)} members, {len(others)} non-members")
-    member_texts, other_texts = [d.text for d in members], [d.text for d in others]
-    scored = {
-        "members": membership_scores(
-            document_nll(model, tokenizer, member_texts, context_length), member_texts
-        ),
-        "others": membership_scores(
-            document_nll(model, tokenizer, other_texts, context_length), other_texts
-        ),
-    }
-    mia = {"mia_members": len(members), "mia_nonmembers": len(others)}
-    for attack in ("loss", "zlib"):
-        m, o = scored["members"][attack], scored["others"][attack]
-        mia[f"mia_{attack}_auc"] = roc_auc(m, o)
-        mia[f"mia_{attack}_tpr_at_1pct_fpr"] = tpr_at_fpr(m, o, 0.01)
-    audit = {**text, **mia}
-    out = storage.path("privacy_audit", lang, fraction)
-    with atomic_directory(out) as staging:
-        (staging / "audit.json").write_text(json.dumps(audit, indent=1))
-    numeric = {k: float(v) for k, v in audit.items() if isinstance(v, int | float)}
-    with mlflow.start_run(context) as run:
-        run.log_params(
+    training notes against notes the LLM never saw and its excess, per PHI type, the longest
+    verbatim word run shared with a training note, and loss-based and zlib-normalized membership
+    inference against the adapted LLM (ROC-AUC, TPR at 1 % FPR)."""
+    with asset_run(context, store, tracking, config) as run:
+        language = run.partition.language
+        text = store.leak_audit(run.partition)
+        seen = store.read_subset(run.partition)
+        prompt_words = store.generation(run.partition).prompt_words
+        unseen = unseen_documents(store.read_splits(language), seen, prompt_words)
+        rng = random.Random(config.seed)
+        members = rng.sample(seen, min(config.mia_documents, len(seen)))
+        others = rng.sample(unseen, min(config.mia_documents, len(unseen)))
+        model, tokenizer = load_adapted_lm(
+            store.model_dir("base_llm", Partition(language)),
+            store.model_dir("adapted_llm", run.partition),
+        )
+        model.to(compute.apply())
+        context_length = store.lm_preset(language).context
+        run.log(f"membership inference on {len(members)} members, {len(others)} non-members")
+        mia = membership_inference(
+            lambda texts: document_nll(model, tokenizer, texts, context_length), members, others
+        )
+        passed, reasons = leak_gate(text)
+        audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
+        with run.write() as staging:
+            audit.write(staging / "audit.json")
+        run.mlflow.log_metrics(audit.figures)
+        run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
+        figures = audit.figures
+        header = ["PHI type", "seen", "unseen", "excess"]
+        return run.result(
             {
-                "language": lang,
-                "fraction": fraction,
-                "llm_fraction": llm_fraction,
-                "mia_documents": config.mia_documents,
-                "seed": config.seed,
+                "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
+                **{
+                    f"ngram_recall_{n}": round(figures[f"ngram_recall_{n}"], 4) for n in range(3, 9)
+                },
+                "phi_replay_excess": round(figures["phi_replay_excess.all"], 4),
+                "phi_replay": MetadataValue.md(
+                    table(header, replay_rows(figures), [False, True, True, True])
+                ),
+                "longest_verbatim_run": int(figures["longest_verbatim_run"]),
+                "documents_over_run": int(figures["documents_over_run_threshold"]),
+                **{k: round(float(v), 4) for k, v in mia.items()},
             }
         )
-        run.log_metrics(numeric)
-        run.set_tags({"leak_gate": "passed" if text["passed"] else "failed"})
-    replay_rows = sorted({k.split(".", 1)[1] for k in audit if k.startswith("phi_replay_excess.")})
-    table = "\n".join(
-        ["| PHI type | seen | unseen | excess |", "|---|---:|---:|---:|"]
-        + [
-            f"| {label} | {audit[f'phi_replay_seen.{label}']:.3f} | "
-            f"{audit[f'phi_replay_unseen.{label}']:.3f} | "
-            f"{audit[f'phi_replay_excess.{label}']:.3f} |"
-            for label in replay_rows
-        ]
-    )
-    return MaterializeResult(
-        metadata={
-            "leak_gate_passed": bool(text["passed"]),
-            **{f"ngram_recall_{n}": round(audit[f"ngram_recall_{n}"], 4) for n in range(3, 9)},
-            "phi_replay_excess": round(audit["phi_replay_excess.all"], 4),
-            "phi_replay": MetadataValue.md(table),
-            "longest_verbatim_run": int(audit["longest_verbatim_run"]),
-            "documents_over_run_threshold": int(audit["documents_over_run_threshold"]),
-            **{k: round(float(v), 4) for k, v in mia.items()},
-            "mlflow_run_id": run.run_id,
-            "mlflow_url": MetadataValue.url(run.url),
-        }
-    )
 
 
-@asset(
-    partitions_def=language_fraction_partitions,
-    deps=[synthetic_ner_model, privacy_audit],
+@fraction_asset(
+    deps=["synthetic_ner_model", "privacy_audit"],
     group_name="privacy",
-    owners=OWNERS,
     kinds={"python"},
-    code_version="1",
+    code_version="2",
+    check_specs=[
+        AssetCheckSpec(
+            "lineage_verified",
+            asset="privacy_review",
+            partitions_def=language_fraction_partitions,
+            blocking=True,
+            description="Every link from the shareable synthetic NER model down to the real "
+            "corpus files is the materialization its child recorded reading, with the data "
+            "version it recorded.",
+        )
+    ],
 )
 def privacy_review(
-    context: AssetExecutionContext, storage: ArtifactStorage, mlflow: MlflowTracking
+    context: AssetExecutionContext, store: ArtifactStore, tracking: MlflowTracking
 ) -> MaterializeResult:
     """For a privacy reviewer: the chain from the shareable synthetic NER model through the
-    synthetic corpus, the adapted LLM and the annotator, the training subset (document ids only)
-    and the real corpus version (content hashes), with code versions, Dagster and MLflow run ids,
-    times and the audit results; each link checked against the input data version Dagster
-    recorded. Markdown for people, JSON for machines."""
-    keys = context.partition_key.keys_by_dimension
-    review = build_review(
-        context.instance, keys["language"], keys["fraction"], storage.root, mlflow.tracking_uri
-    )
-    markdown = render_markdown(review)
-    out = storage.path("privacy_review", keys["language"], keys["fraction"])
-    with atomic_directory(out) as staging:
-        (staging / "review.md").write_text(markdown)
-        (staging / "review.json").write_text(json.dumps(review, indent=1, default=str))
-    # The review holds ids, hashes and numbers only, so it may go to MLflow as it is.
-    with mlflow.start_run(context) as run:
-        run.log_metrics(
-            {
-                "all_links_verified": float(review["all_links_verified"]),
-                "links": len(review["chain"]),
-            }
+    synthetic corpus and text, the annotator, the adapted and base LLMs and the training subset
+    (document ids only) to the real corpus version (content hashes), in lineage order, with code
+    versions, Dagster and MLflow run ids, times and the audit results; each link checked against
+    the input data version Dagster recorded. Markdown for people, JSON for machines."""
+    with asset_run(context, store, tracking) as run:
+        review = build_review(
+            context.instance,
+            AssetKey("synthetic_ner_model"),
+            run.partition,
+            store,
+            tracking.tracking_uri,
         )
-        run.log_artifact(out / "review.md")
-        run.log_artifact(out / "review.json")
-    return MaterializeResult(
-        metadata={
-            "all_links_verified": review["all_links_verified"],
-            "links": len(review["chain"]),
-            "review": MetadataValue.md(markdown),
-            "path": MetadataValue.path(str(out)),
-            "mlflow_run_id": run.run_id,
-            "mlflow_url": MetadataValue.url(run.url),
-        }
-    )
+        markdown = render_markdown(review)
+        with run.write() as staging:
+            (staging / "review.md").write_text(markdown)
+            (staging / "review.json").write_text(json.dumps(review, indent=1, default=str))
+        # The review holds ids, hashes and numbers only, so it may go to MLflow as it is.
+        verified = review["all_links_verified"]
+        run.mlflow.log_metrics({"all_links_verified": float(verified)})
+        run.mlflow.log_artifact(run.dir / "review.md")
+        run.mlflow.log_artifact(run.dir / "review.json")
+        unverified = [link["asset"] for link in review["chain"] if not link["verified"]]
+        return run.result(
+            {
+                "all_links_verified": verified,
+                "links": len(review["chain"]),
+                "review": MetadataValue.md(markdown),
+            },
+            check_results=[
+                AssetCheckResult(
+                    passed=verified,
+                    description="all links verified"
+                    if verified
+                    else f"not verified: {', '.join(unverified)}",
+                    metadata={"links": len(review["chain"]), "unverified": len(unverified)},
+                )
+            ],
+        )

@@ -8,86 +8,77 @@ from dagster import (
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
-    MultiToSingleDimensionPartitionMapping,
-    asset,
 )
 
-from deid_platform.core.ablation import ablation_rows, markdown_table, per_label_table, plot_png
-from deid_platform.core.atomic import atomic_directory
-from deid_platform.defs.annotator import annotator_model
-from deid_platform.defs.corpora import OWNERS
-from deid_platform.defs.synthetic_ner import synthetic_ner_model
-from deid_platform.partitions import fraction_partitions, language_partitions
-from deid_platform.resources import ArtifactStorage, MlflowTracking
+from deid_platform.ablations import MODES
+from deid_platform.conventions import language_asset
+from deid_platform.core.ablation import AblationRow, markdown_table, per_label, plot_png, summary
+from deid_platform.core.markdown import table
+from deid_platform.metadata import rows_table
+from deid_platform.partitions import EVERY_FRACTION, fraction_partitions
+from deid_platform.publishing import asset_run
+from deid_platform.store import ArtifactStore, Partition
+from deid_platform.tracking import MlflowTracking
 
-_EVERY_FRACTION = MultiToSingleDimensionPartitionMapping(partition_dimension_name="language")
 
-
-@asset(
-    partitions_def=language_partitions,
+@language_asset(
     deps=[
-        AssetDep(synthetic_ner_model, partition_mapping=_EVERY_FRACTION),
-        AssetDep(annotator_model, partition_mapping=_EVERY_FRACTION),
+        AssetDep(mode.key(name), partition_mapping=EVERY_FRACTION)
+        for mode in MODES
+        for name in ("synthetic_ner_model", "synthetic_corpus")
+    ]
+    + [
+        AssetDep("annotator_model", partition_mapping=EVERY_FRACTION),
+        AssetDep("synthetic_text", partition_mapping=EVERY_FRACTION),
     ],
     group_name="reports",
-    owners=OWNERS,
     kinds={"python", "mlflow"},
-    code_version="1",
+    code_version="2",
 )
 def ablation_report(
-    context: AssetExecutionContext, storage: ArtifactStorage, mlflow: MlflowTracking
+    context: AssetExecutionContext, store: ArtifactStore, tracking: MlflowTracking
 ) -> MaterializeResult:
-    """Real against synthetic, fraction by fraction: token and strict entity F1 of the real
-    annotator and of the synthetic NER model on real test data, their ratio, the ablation mode and
-    volume, per-label F1, and a plot. Fractions not materialized yet are left out."""
-    lang = context.partition_key
-    real, synthetic, settings = {}, {}, {}
-    for fraction in fraction_partitions.get_partition_keys():
-        paths = (
-            storage.path("annotator_model", lang, fraction, "metrics.json"),
-            storage.path("synthetic_ner_model", lang, fraction, "metrics.json"),
-            storage.path("synthetic_corpus", lang, fraction, "stats.json"),
-        )
-        if all(p.exists() for p in paths):
-            real[fraction], synthetic[fraction], settings[fraction] = (
-                json.loads(p.read_text()) for p in paths
-            )
-    rows = ablation_rows(real, synthetic, settings)
-    if not rows:
-        raise ValueError(f"no fraction of {lang!r} has both an annotator and a synthetic model yet")
-    table = markdown_table(rows)
-    labels = per_label_table(real, synthetic)
-    png = plot_png(rows, f"{lang}: real vs synthetic de-identification")
-    out = storage.path("ablation_report", lang)
-    with atomic_directory(out) as staging:
-        (staging / "ablation.md").write_text(f"{table}\n\n{labels}\n")
-        (staging / "ablation.png").write_bytes(png)
-        (staging / "rows.json").write_text(json.dumps(rows, indent=1))
-    with mlflow.start_run(context) as run:
+    """Real against synthetic, fraction by fraction and ablation mode by mode: token and strict
+    entity F1 of the real annotator and of the synthetic NER model on real test data, their ratios,
+    binary PHI recall, volume, per-label F1, and a plot. Every partition left out is listed with
+    its reason (not materialized yet, or blocked by the leak gate)."""
+    with asset_run(context, store, tracking) as run:
+        language = run.partition.language
+        rows, left_out = [], {}
+        for fraction in fraction_partitions.get_partition_keys():
+            for mode in MODES:
+                row = mode.row(store, Partition(language, fraction))
+                if isinstance(row, AblationRow):
+                    rows.append(row)
+                elif mode.name == "total":  # the ablation modes are run on demand only
+                    left_out[f"{fraction} {mode.name}"] = row
+        if not rows:
+            raise ValueError(f"no fraction of {language!r} has a synthetic model yet: {left_out}")
+        png = plot_png(rows, f"{language}: real vs synthetic de-identification")
+        labels = per_label(rows)
+        with run.write() as staging:
+            (staging / "ablation.md").write_text(f"{markdown_table(rows)}\n\n{table(*labels)}\n")
+            (staging / "ablation.png").write_bytes(png)
+            (staging / "rows.json").write_text(json.dumps([r.to_dict() for r in rows], indent=1))
         for row in rows:
-            run.log_metrics(
+            suffix = row.fraction if row.mode == "total" else f"{row.fraction}.{row.mode}"
+            run.mlflow.log_metrics(
                 {
-                    f"{m}.{row['fraction']}": row[m]
-                    for m in (
-                        "real_token_f1",
-                        "synthetic_token_f1",
-                        "token_f1_ratio",
-                        "strict_f1_ratio",
-                    )
+                    f"{k}.{suffix}": v
+                    for k, v in row.to_dict().items()
+                    if k.endswith(("f1", "ratio"))
                 }
             )
         for name in ("ablation.md", "ablation.png", "rows.json"):
-            run.log_artifact(out / name)
-    context.log.info(f"ablation report for {lang}: {len(rows)} fractions")
-    image = base64.b64encode(png).decode()
-    return MaterializeResult(
-        metadata={
-            "fractions": len(rows),
-            "table": MetadataValue.md(table),
-            "per_label": MetadataValue.md(labels),
-            "plot": MetadataValue.md(f"![F1 against fraction](data:image/png;base64,{image})"),
-            "path": MetadataValue.path(str(out)),
-            "mlflow_run_id": run.run_id,
-            "mlflow_url": MetadataValue.url(run.url),
-        }
-    )
+            run.mlflow.log_artifact(run.dir / name)
+        run.log(f"ablation report for {language}: {len(rows)} rows, {len(left_out)} left out")
+        image = base64.b64encode(png).decode()
+        return run.result(
+            {
+                "rows": len(rows),
+                "left_out": MetadataValue.json(left_out),
+                "table": rows_table(*summary(rows)),
+                "per_label": rows_table(*labels),
+                "plot": MetadataValue.md(f"![F1 against fraction](data:image/png;base64,{image})"),
+            }
+        )

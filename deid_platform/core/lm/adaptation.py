@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from peft import LoraConfig, PeftModel, get_peft_model
-from transformers import PreTrainedModel, PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, set_seed
 
 from deid_platform.core.lm.presets import LmPreset
 from deid_platform.core.lm.training import LmTrainStats, train_causal_lm
@@ -27,10 +27,12 @@ def adapt(
     preset: LmPreset,
     seed: int,
     report: Callable[[str], None] = lambda _: None,
-    use_cpu: bool = True,
+    device: str | None = None,
 ) -> tuple[PreTrainedModel, LmTrainStats, int]:
     """Returns the adapted model (a PeftModel under LoRA), the training stats and the number of
     trainable parameters."""
+    # The adapters' initial weights come from the seed, not from whatever ran before.
+    set_seed(seed)
     if not preset.full_finetune:
         model = get_peft_model(
             model,
@@ -47,13 +49,12 @@ def adapt(
         model,
         tokenizer,
         texts,
-        preset.context,
+        preset,
         preset.adapt_epochs,
         preset.adapt_learning_rate,
-        preset.batch_size,
         seed,
         report,
-        use_cpu,
+        device,
     )
     return model, stats, trainable
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -14,13 +12,11 @@ from transformers import (
     DataCollatorForLanguageModeling,
     PreTrainedModel,
     PreTrainedTokenizerBase,
-    PrinterCallback,
-    Trainer,
-    TrainingArguments,
     set_seed,
 )
 
-from deid_platform.core.trainer_callbacks import ReportLoss
+from deid_platform.core.lm.presets import LmPreset
+from deid_platform.core.trainer import Schedule, train
 
 
 @dataclass
@@ -50,50 +46,28 @@ def train_causal_lm(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
-    context: int,
+    preset: LmPreset,
     epochs: float,
     learning_rate: float,
-    batch_size: int,
     seed: int,
     report: Callable[[str], None] = lambda _: None,
-    use_cpu: bool = True,
+    device: str | None = None,
 ) -> LmTrainStats:
+    """Next-token training on `texts` in blocks of the preset's context (pre-training and
+    adaptation differ only in epochs and learning rate)."""
     set_seed(seed)
-    dataset = lm_blocks(tokenizer, texts, context)
-    steps_per_epoch = max(1, -(-len(dataset) // batch_size))
-    with tempfile.TemporaryDirectory() as scratch:
-        args = TrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=epochs,
-            per_device_train_batch_size=batch_size,
-            learning_rate=learning_rate,
-            warmup_steps=min(50, steps_per_epoch),
-            weight_decay=0.01,
-            lr_scheduler_type="cosine",
-            logging_steps=max(1, steps_per_epoch),
-            save_strategy="no",
-            eval_strategy="no",
-            report_to="none",
-            disable_tqdm=True,
-            seed=seed,
-            data_seed=seed,
-            use_cpu=use_cpu,
-            bf16=not use_cpu and torch.cuda.is_bf16_supported(),
-        )
-        trainer = Trainer(
-            model=model,
-            args=args,
-            train_dataset=dataset,
-            data_collator=DataCollatorForLanguageModeling(tokenizer, mlm=False),
-            callbacks=[ReportLoss(report)],
-        )
-        trainer.remove_callback(PrinterCallback)
-        started = time.time()
-        output = trainer.train()
-    model.eval()
-    return LmTrainStats(
-        time.time() - started, output.global_step, len(dataset), output.training_loss
+    dataset = lm_blocks(tokenizer, texts, preset.context)
+    schedule = Schedule(
+        epochs=epochs,
+        batch_size=preset.batch_size,
+        learning_rate=learning_rate,
+        warmup_steps=preset.warmup_steps,
+        weight_decay=preset.weight_decay,
+        scheduler="cosine",
     )
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm=False)
+    trained = train(model, dataset, collator, schedule, seed, device, report)
+    return LmTrainStats(trained.seconds, trained.steps, len(dataset), trained.final_loss)
 
 
 @torch.inference_mode()

@@ -1,9 +1,8 @@
 """Train, evaluate on real test data and save: the unit of work an NER asset runs, in process or
-in a separate process or pod (see deid_platform.remote)."""
+in a separate process or pod (see deid_platform.pipes_entry)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from deid_platform.core.metrics import evaluate
 from deid_platform.core.ner.predict import predict_documents
 from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.ner.training import train_ner
+from deid_platform.core.records import NerScores
 
 
 def train_evaluate_save(
@@ -36,5 +36,5 @@ def train_evaluate_save(
     )
     metrics = evaluate(test_docs, predictions)
     result.ner.save(out / "model", extra={"preset": preset.to_dict(), "labels": labels})
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=float))
+    NerScores.from_dict(metrics).write(out / "metrics.json")
     return {**metrics, "train_seconds": result.seconds, "train_steps": result.steps}

@@ -7,32 +7,35 @@ from dataclasses import dataclass
 from typing import Any
 
 from deid_platform.core.errors import UserError
-from deid_platform.core.preset import Preset, pick
+from deid_platform.core.preset import Preset, pick, setting
 
 
 @dataclass(frozen=True)
 class NerPreset(Preset):
-    name: str
     # Architecture of a from-scratch encoder (ignored when model_name_or_path is set). Measured on
     # the demo corpus (benchmarks/RESULTS.md): a small vocabulary generalizes to unseen names and
     # numbers far better than a large one, and dropout only slows a model this small.
-    vocab_size: int = 1000
-    hidden_size: int = 128
-    layers: int = 2
-    heads: int = 4
-    intermediate_size: int = 512
-    # A window of subword tokens (special tokens included) and the overlap between windows.
-    max_length: int = 128
-    stride: int = 32
-    epochs: float = 10.0
-    # Small fractions get more epochs so that every model sees at least this many updates.
-    min_steps: int = 300
-    batch_size: int = 8
-    learning_rate: float = 1e-3
-    warmup_steps: int = 50
-    weight_decay: float = 0.01
-    dropout: float = 0.0
-    model_name_or_path: str | None = None
+    vocab_size: int = setting(
+        1000, "BPE vocabulary of a from-scratch encoder, trained on the text."
+    )
+    hidden_size: int = setting(128, "Width of a from-scratch encoder.")
+    layers: int = setting(2, "Transformer layers of a from-scratch encoder.")
+    heads: int = setting(4, "Attention heads of a from-scratch encoder.")
+    intermediate_size: int = setting(512, "Feed-forward width of a from-scratch encoder.")
+    max_length: int = setting(128, "Window of subword tokens, special tokens included.")
+    stride: int = setting(32, "Overlap between consecutive windows of a long document.")
+    epochs: float = setting(10.0, "Passes over the training documents.")
+    min_steps: int = setting(
+        300, "At least this many optimizer steps, so that small fractions get enough updates."
+    )
+    batch_size: int = setting(8, "Windows per optimizer step.")
+    learning_rate: float = setting(1e-3, "Peak learning rate (linear decay after warm-up).")
+    warmup_steps: int = setting(50, "Linear warm-up steps.")
+    weight_decay: float = setting(0.01, "AdamW weight decay.")
+    dropout: float = setting(0.0, "Dropout of the encoder.")
+    model_name_or_path: str | None = setting(
+        None, "A local directory or hub id: fine-tune that encoder instead of building one."
+    )
 
     def __post_init__(self) -> None:
         # A zero here trains nothing (or divides by zero) and yields a model that finds no PHI.

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import torch
 from datasets import Dataset
-from transformers import (
-    DataCollatorForTokenClassification,
-    PrinterCallback,
-    Trainer,
-    TrainingArguments,
-    set_seed,
-)
+from transformers import DataCollatorForTokenClassification, set_seed
 
 from deid_platform.core.documents import Document
 from deid_platform.core.errors import UserError
@@ -26,7 +16,7 @@ from deid_platform.core.ner.model import NerModel, build_model
 from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.ner.transitions import estimate_transitions
 from deid_platform.core.tagging import word_tags
-from deid_platform.core.trainer_callbacks import ReportLoss, TimeBudget
+from deid_platform.core.trainer import Schedule, train
 
 
 @dataclass
@@ -69,7 +59,7 @@ def check_trainable(train_docs: list[Document], max_seconds: float | None = None
 def train_ner(
     preset: NerPreset,
     train_docs: list[Document],
-    seed: int = 13,
+    seed: int,
     labels: list[str] | None = None,
     report: Callable[[str], None] = lambda _: None,
     device: str | None = None,
@@ -85,43 +75,24 @@ def train_ner(
         [word_tags(doc.text, doc.spans)[1] for doc in train_docs], tags
     )
     dataset = training_windows(ner, train_docs)
-    use_cpu = device == "cpu" or (device is None and not torch.cuda.is_available())
     steps_per_epoch = max(1, -(-len(dataset) // preset.batch_size))
-    epochs = max(preset.epochs, preset.min_steps / steps_per_epoch)
-    with tempfile.TemporaryDirectory() as scratch:
-        args = TrainingArguments(
-            output_dir=scratch,
-            num_train_epochs=epochs,
-            per_device_train_batch_size=preset.batch_size,
-            learning_rate=preset.learning_rate,
-            warmup_steps=min(preset.warmup_steps, steps_per_epoch),
-            weight_decay=preset.weight_decay,
-            lr_scheduler_type="linear",
-            logging_steps=max(1, steps_per_epoch // 2),
-            save_strategy="no",
-            eval_strategy="no",
-            report_to="none",
-            disable_tqdm=True,
-            seed=seed,
-            data_seed=seed,
-            use_cpu=use_cpu,
-            bf16=not use_cpu and torch.cuda.is_bf16_supported(),
-            dataloader_num_workers=0,
-        )
-        callbacks: list[Any] = [ReportLoss(report)]
-        if max_seconds is not None:
-            callbacks.append(TimeBudget(max_seconds))
-        trainer = Trainer(
-            model=ner.model,
-            args=args,
-            train_dataset=dataset,
-            data_collator=DataCollatorForTokenClassification(ner.tokenizer),
-            callbacks=callbacks,
-        )
-        # Progress goes through `report` (the Dagster log or tqdm on the CLI), not to stdout.
-        trainer.remove_callback(PrinterCallback)
-        started = time.time()
-        output = trainer.train()
-        seconds = time.time() - started
-    ner.model.eval()
-    return TrainResult(ner, seconds, output.global_step, len(dataset), output.training_loss)
+    schedule = Schedule(
+        epochs=max(preset.epochs, preset.min_steps / steps_per_epoch),
+        batch_size=preset.batch_size,
+        learning_rate=preset.learning_rate,
+        warmup_steps=preset.warmup_steps,
+        weight_decay=preset.weight_decay,
+        scheduler="linear",
+        logs_per_epoch=2,
+    )
+    trained = train(
+        ner.model,
+        dataset,
+        DataCollatorForTokenClassification(ner.tokenizer),
+        schedule,
+        seed,
+        device,
+        report,
+        max_seconds,
+    )
+    return TrainResult(ner, trained.seconds, trained.steps, len(dataset), trained.final_loss)

@@ -2,21 +2,23 @@
 PipesSubprocessClient, on a GPU pod with PipesK8sClient (deploy/k8s). Imports only dagster-pipes
 (a small package with no dependencies) and `core`, so the pod needs neither Dagster nor MLflow.
 
-    python -m deid_platform.remote      # launched by a Pipes client, parameters in its extras
+    python -m deid_platform.pipes_entry     # launched by a Pipes client, parameters in its extras
 """
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from dagster_pipes import open_dagster_pipes
 
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.ner.evaluation import train_evaluate_save
-from deid_platform.core.ner.presets import get_preset
+from deid_platform.core.ner.presets import NerPreset
 
 
-def ner_train(params: dict, log) -> dict:  # noqa: ANN001
-    preset = get_preset(params["preset"], **params.get("overrides", {}))
+def ner_train(params: dict[str, Any], log: Callable[[str], None]) -> dict[str, Any]:
+    preset = NerPreset.from_dict(params["preset"])
     metrics = train_evaluate_save(
         preset,
         read_jsonl(params["train"]).documents,

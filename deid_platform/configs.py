@@ -1,0 +1,138 @@
+"""Everything a user can set when launching an asset (the Launchpad), with descriptions and the
+choices the UI offers. Model hyperparameters are not repeated here: they come from the preset
+dataclasses (see `hyperparameters`)."""
+
+from typing import Literal
+
+from dagster import Config
+from pydantic import Field
+
+from deid_platform import settings
+from deid_platform.core.lm.presets import ADAPTATION, LmPreset
+from deid_platform.core.ner.presets import NerPreset
+from deid_platform.core.records import LeakThresholds, Sampling
+from deid_platform.hyperparameters import config_class
+
+SEED = Field(default=settings.DEFAULT_SEED, description="Seeds every random choice of the step.")
+
+
+class RealCorpusConfig(Config):
+    lenient: bool = Field(
+        default=False,
+        description="Turn malformed spans and documents into counted warnings instead of failing.",
+    )
+    max_dropped_span_share: float = Field(
+        default=0.01,
+        description="With lenient reading, the largest share of annotated spans that may be "
+        "dropped as malformed before the corpus is refused: a model trained on a corpus that lost "
+        "its PHI annotations learns that PHI is not PHI.",
+    )
+    seed: int = Field(
+        default=settings.DEFAULT_SEED,
+        description="Seeds the document-level split when the corpus comes without one.",
+    )
+
+
+class TrainingSubsetConfig(Config):
+    seed: int = Field(
+        default=settings.DEFAULT_SEED,
+        description="Seeds the permutation whose prefixes are the nested samples.",
+    )
+
+
+class _NerTraining(Config):
+    preset: Literal["embedded", "gpu", "pretrained"] = Field(
+        default="embedded",
+        description="embedded: a small encoder from scratch, sized for a 2-core CPU; gpu: a larger "
+        "one for a GPU; pretrained: fine-tune model_name_or_path.",
+    )
+    seed: int = SEED
+    f1_floor: float = Field(
+        default=0.5,
+        description="The f1_above_floor check warns when token F1 on the real test split is lower.",
+    )
+    execution: Literal["in_process", "pipes"] = Field(
+        default="in_process",
+        description="pipes: train in a separate process, or a GPU pod on Kubernetes, through "
+        "Dagster Pipes (the launcher resource).",
+    )
+
+
+NerTrainingConfig = config_class("NerTrainingConfig", _NerTraining, NerPreset)
+
+
+class _BaseLlm(Config):
+    preset: Literal["embedded", "gpu", "pretrained"] = Field(
+        default="embedded",
+        description="embedded: a small Llama pre-trained on surrogate notes on the CPU; gpu: a "
+        "larger one for a GPU; pretrained: model_name_or_path.",
+    )
+    seed: int = SEED
+    surrogate_documents: int = Field(
+        default=600, description="Surrogate notes the embedded and gpu presets pre-train on."
+    )
+
+
+BaseLlmConfig = config_class(
+    "BaseLlmConfig", _BaseLlm, LmPreset, only=[f for f in LmPreset.tunable() if f not in ADAPTATION]
+)
+
+
+class _AdaptedLlm(Config):
+    seed: int = SEED
+
+
+AdaptedLlmConfig = config_class("AdaptedLlmConfig", _AdaptedLlm, LmPreset, only=ADAPTATION)
+
+
+class SyntheticTextConfig(Config):
+    volume: float = Field(
+        default=4.0,
+        description="Synthetic tokens as a multiple of the training subset's (paper: 4; the "
+        "volume ablation varies it, e.g. 0.05, 1, 4).",
+    )
+    top_p: float = Field(default=0.95, description="Nucleus sampling (paper: 0.95; top-k off).")
+    temperature: float = Field(default=1.0, description="Sampling temperature (paper: 1.0).")
+    prompt_words: int = Field(
+        default=3, description="Prompts are the first words of real dev notes (paper: three)."
+    )
+    batch_size: int | None = Field(
+        default=None, description="Samples generated together. Unset: the LM preset's."
+    )
+    max_excess_phi_replay: float = Field(
+        default=0.1,
+        description="Leak gate: the largest share of the LLM's training PHI strings that may "
+        "appear in the synthetic text beyond the share of PHI strings of real notes it never saw.",
+    )
+    max_verbatim_run: int = Field(
+        default=40,
+        description="Leak gate: a synthetic note may share at most this many consecutive words "
+        "with a training note...",
+    )
+    max_documents_over_run: int = Field(
+        default=0, description="...except for this many notes (leak gate)."
+    )
+    seed: int = SEED
+
+    def sampling(self) -> Sampling:
+        return Sampling(self.volume, self.top_p, self.temperature, self.prompt_words, self.seed)
+
+    def thresholds(self) -> LeakThresholds:
+        return LeakThresholds(
+            self.max_excess_phi_replay, self.max_verbatim_run, self.max_documents_over_run
+        )
+
+
+class SyntheticCorpusConfig(Config):
+    preview_documents: int = Field(
+        default=2,
+        description="Synthetic notes previewed in metadata, PHI masked (annotated spans and every "
+        "real PHI string of the corpus).",
+    )
+
+
+class PrivacyAuditConfig(Config):
+    mia_documents: int = Field(
+        default=200, description="Members and non-members sampled for membership inference (each)."
+    )
+    seed: int = SEED

@@ -1,0 +1,44 @@
+"""The conventions every asset of the platform follows, in one place: its owners, its partitions
+and the automation that keeps it fresh. Each asset still names its group, kinds and code version."""
+
+from collections.abc import Callable
+from typing import Any
+
+from dagster import AutomationCondition, asset
+
+from deid_platform import settings
+from deid_platform.partitions import language_fraction_partitions, language_partitions
+
+# Corpora are observed hourly: a new content hash is a new data version of that language.
+OBSERVE_CORPORA = AutomationCondition.cron_tick_passed("0 * * * *")
+
+# Dagster's eager() reacts to any new materialization of a parent, even one with the same data
+# version: re-running training_subset would retrain the annotator and the LLM. This condition
+# reacts to what changes a result: a parent's new data version, or a new code version; partitions
+# behind a failed blocking check (the leak gate) are never requested.
+REFRESH = (
+    (
+        AutomationCondition.newly_missing()
+        | AutomationCondition.any_deps_match(AutomationCondition.data_version_changed())
+        | AutomationCondition.code_version_changed()
+    ).since_last_handled()
+    & ~AutomationCondition.any_deps_missing()
+    & ~AutomationCondition.any_deps_in_progress()
+    & ~AutomationCondition.in_progress()
+    & AutomationCondition.all_deps_blocking_checks_passed()
+).with_label("refresh on new data or code")
+
+
+def language_asset(**kwargs: Any) -> Callable[..., Any]:
+    """An asset partitioned by language."""
+    return _platform_asset(language_partitions, kwargs)
+
+
+def fraction_asset(**kwargs: Any) -> Callable[..., Any]:
+    """An asset partitioned by language x fraction of the real training data."""
+    return _platform_asset(language_fraction_partitions, kwargs)
+
+
+def _platform_asset(partitions: Any, kwargs: dict[str, Any]) -> Callable[..., Any]:
+    kwargs.setdefault("automation_condition", REFRESH)
+    return asset(partitions_def=partitions, owners=settings.OWNERS, **kwargs)

@@ -1,0 +1,107 @@
+"""The JSON records that assets hand each other through the artifact store, typed, so that a reader
+gets fields rather than dictionary keys and a writer cannot drop one. Numbers, ids, hashes and label
+names only: these records are also what metadata and MLflow are built from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Self
+
+
+class JsonRecord:
+    """A dataclass that reads and writes itself as one JSON file."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def read(cls, path: str | Path) -> Self:
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True, default=float))
+
+
+@dataclass(frozen=True)
+class NerScores(JsonRecord):
+    """An NER model's scores on the real test split (`core.metrics.evaluate`)."""
+
+    token_precision: float
+    token_recall: float
+    token_f1: float
+    binary_recall: float
+    strict_f1: float
+    relaxed_precision: float
+    relaxed_recall: float
+    relaxed_f1: float
+    leak_score: float
+    per_label: dict[str, dict[str, float]]
+
+    HEADLINE = ("token_f1", "strict_f1", "relaxed_f1", "binary_recall", "leak_score")
+
+    def headline(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in self.HEADLINE}
+
+
+@dataclass(frozen=True)
+class LeakThresholds(JsonRecord):
+    """The leak gate's limits (see `core.privacy.leak_gate`)."""
+
+    max_excess_phi_replay: float
+    max_verbatim_run: int
+    max_documents_over_run: int
+
+
+@dataclass(frozen=True)
+class LeakAudit(LeakThresholds):
+    """What a synthetic text gives away of the LLM's training documents, and the thresholds it
+    was generated under; `core.privacy.leak_gate` turns the two into a verdict."""
+
+    figures: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Sampling(JsonRecord):
+    """How synthetic notes are sampled: volume (a multiple of the training text), nucleus p,
+    temperature, prompt length in words, seed."""
+
+    volume: float
+    top_p: float
+    temperature: float
+    prompt_words: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class SyntheticText(Sampling):
+    """How a synthetic text was generated and what came out, before annotation."""
+
+    stats: dict[str, float | int]
+
+
+@dataclass(frozen=True)
+class Annotation(JsonRecord):
+    """How a synthetic corpus was annotated: the ablation mode, which partitions of the synthetic
+    text and of the annotator it read, and what the annotation found."""
+
+    mode: str
+    text_fraction: str
+    annotator_fraction: str
+    volume: float
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PrivacyAudit(JsonRecord):
+    """The privacy audit of a synthetic text and the LLM that wrote it."""
+
+    passed: bool
+    reasons: list[str]
+    figures: dict[str, float]

@@ -1,0 +1,257 @@
+"""Synthetic clinical text and what is trained on it: the text the adapted LLM writes, its leak
+gate, the corpus an annotator makes of it, and the NER model trained only on that corpus.
+
+The paper's ablations change one thing each, and each is its own pair of assets with the
+partitions it really reads, so that lineage, staleness and the privacy review name the true parents:
+- `synthetic_corpus`, `synthetic_ner_model` (mode total): text and annotator of the same fraction;
+- `llm_only/...`: the fraction's text, annotated by the all-data annotator;
+- `annotator_only/...`: text of the all-data LLM, as much as the fraction's real text times the
+  volume, annotated by the fraction's annotator.
+"""
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetsDefinition,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset_check,
+)
+
+from deid_platform.ablations import MODES, Mode
+from deid_platform.configs import NerTrainingConfig, SyntheticCorpusConfig, SyntheticTextConfig
+from deid_platform.conventions import REFRESH, fraction_asset
+from deid_platform.core.documents import corpus_hash, summarize
+from deid_platform.core.formats.brat import write_brat
+from deid_platform.core.formats.jsonl import write_jsonl
+from deid_platform.core.labels import label_set
+from deid_platform.core.lm.model import load_adapted_lm
+from deid_platform.core.privacy import leak_audit, leak_gate, preview, unseen_documents
+from deid_platform.core.records import Annotation, SyntheticText
+from deid_platform.core.synthesis import annotate_documents, generate_documents, select_volume
+from deid_platform.metadata import label_table
+from deid_platform.ner_training import f1_floor_check, f1_floor_result, train_ner_model
+from deid_platform.partitions import language_fraction_partitions
+from deid_platform.publishing import asset_run
+from deid_platform.resources import Compute, TrainingLauncher
+from deid_platform.store import ArtifactStore, Partition
+from deid_platform.tracking import MlflowTracking
+
+
+@fraction_asset(
+    deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
+    group_name="synthetic",
+    kinds={"pytorch", "jsonl"},
+    code_version="1",
+)
+def synthetic_text(
+    context: AssetExecutionContext,
+    config: SyntheticTextConfig,
+    store: ArtifactStore,
+    tracking: MlflowTracking,
+    compute: Compute,
+) -> MaterializeResult:
+    """Synthetic clinical notes, not yet annotated: the adapted LM prompted with the first words of
+    real dev notes, sampled (nucleus p=0.95, temperature 1.0) to `volume` times the training
+    subset, each note as long as one drawn from the real length distribution or until EOS;
+    duplicates and empty notes removed. The text is audited against the LLM's training notes
+    (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
+    holds numbers only."""
+    with asset_run(context, store, tracking, config) as run:
+        language = run.partition.language
+        model, tokenizer = load_adapted_lm(
+            store.model_dir("base_llm", Partition(language)),
+            store.model_dir("adapted_llm", run.partition),
+        )
+        model.to(compute.apply())
+        train, real = store.read_subset(run.partition), store.read_splits(language)
+        docs, stats = generate_documents(
+            model,
+            tokenizer,
+            train=train,
+            prompt_docs=real["dev"],
+            sampling=config.sampling(),
+            batch_size=config.batch_size or store.lm_preset(language).generation_batch_size,
+            provenance={"adapted_llm": run.parent_version("adapted_llm")},
+            log=run.log,
+        )
+        unseen = unseen_documents(real, train, config.prompt_words)
+        audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
+        with run.write() as staging:
+            write_jsonl(docs, staging / "text.jsonl")
+            SyntheticText(**config.sampling().to_dict(), stats=stats).write(
+                staging / "generation.json"
+            )
+            audit.write(staging / "leak_audit.json")
+        passed, reasons = leak_gate(audit)
+        run.mlflow.log_metrics({f"audit.{k}": v for k, v in audit.figures.items()})
+        run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
+        return run.result(
+            {
+                # A blocked partition says so first: nothing downstream is built from it.
+                "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
+                **stats,
+                "ngram_recall_5": round(audit.figures["ngram_recall_5"], 4),
+                "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
+                "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
+                "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
+            },
+            data_version=corpus_hash(docs),
+        )
+
+
+@asset_check(
+    asset=synthetic_text,
+    name="leak_gate",
+    partitions_def=language_fraction_partitions,
+    blocking=True,
+    description="Leak gate: the synthetic text replays no more of the LLM's training PHI than "
+    "real notes it never saw contain (up to max_excess_phi_replay), and no note copies a long "
+    "verbatim run of a training note. A blocked partition trains nothing downstream.",
+)
+def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
+    audit = store.leak_audit(Partition.from_key(context.partition_key))
+    passed, reasons = leak_gate(audit)
+    return AssetCheckResult(
+        passed=passed,
+        description="passed" if passed else "; ".join(reasons),
+        metadata={
+            "phi_replay_excess": audit.figures["phi_replay_excess.all"],
+            "max_excess_phi_replay": audit.max_excess_phi_replay,
+            "longest_verbatim_run": audit.figures["longest_verbatim_run"],
+            "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
+            "max_verbatim_run": audit.max_verbatim_run,
+        },
+    )
+
+
+def corpus_asset(mode: Mode) -> AssetsDefinition:
+    @fraction_asset(
+        key=mode.key("synthetic_corpus"),
+        deps=[
+            mode.dep("synthetic_text", "text"),
+            mode.dep("annotator_model", "annotator"),
+            "training_subset",
+            "real_corpus",
+        ],
+        group_name="synthetic" if mode.name == "total" else "ablations",
+        kinds={"pytorch", "jsonl"},
+        code_version="1",
+        # The ablations run on demand: nothing retrains them by itself.
+        automation_condition=REFRESH if mode.name == "total" else None,
+        description=f"The synthetic text machine-annotated by an annotator ({mode.name}: "
+        f"{mode.description}). Stored as BRAT and JSONL with provenance per note; metadata holds "
+        "counts, the label distribution against the real one, and a masked preview.",
+    )
+    def _corpus(
+        context: AssetExecutionContext,
+        config: SyntheticCorpusConfig,
+        store: ArtifactStore,
+        tracking: MlflowTracking,
+        compute: Compute,
+    ) -> MaterializeResult:
+        with asset_run(context, store, tracking, config) as run:
+            text_part = mode.reads(run.partition, "text")
+            passed, reasons = leak_gate(store.leak_audit(text_part))
+            if not passed:
+                # Blocking checks stop the run that failed them; this stops any later one.
+                raise Failure(f"the leak gate blocked synthetic_text[{text_part}]: {reasons}")
+            subset = store.read_subset(run.partition)
+            docs = store.read_text(text_part)
+            volume = store.generation(text_part).volume
+            if text_part != run.partition:
+                # As much synthetic text as `volume` times this fraction's real text.
+                docs = select_volume(docs, int(volume * sum(len(d.text) for d in subset)))
+            annotator_part = mode.reads(run.partition, "annotator")
+            docs, stats = annotate_documents(
+                docs,
+                store.model_dir("annotator_model", annotator_part),
+                subset,
+                device=compute.apply(),
+                log=run.log,
+            )
+            for doc in docs:
+                doc.metadata["annotator"] = run.parent_version("annotator_model")
+            annotation = Annotation(
+                mode.name, str(text_part.fraction), str(annotator_part.fraction), volume, stats
+            )
+            with run.write() as staging:
+                write_brat(docs, staging / "brat")
+                write_jsonl(docs, staging / "corpus.jsonl")
+                annotation.write(staging / "annotation.json")
+            # Masked with every real PHI string the store holds, not only the LLM's training notes'.
+            real = [
+                d for split in store.read_splits(run.partition.language).values() for d in split
+            ]
+            labels = {"synthetic": summarize(docs)["labels"], "real": summarize(subset)["labels"]}
+            return run.result(
+                {
+                    "mode": mode.name,
+                    "text_fraction": annotation.text_fraction,
+                    "annotator_fraction": annotation.annotator_fraction,
+                    **{k: v for k, v in stats.items() if isinstance(v, int | float)},
+                    "under_represented_labels": ", ".join(stats["under_represented_labels"]),
+                    "labels": label_table(labels),
+                    "preview": MetadataValue.md(preview(docs, real, config.preview_documents)),
+                },
+                data_version=corpus_hash(docs),
+            )
+
+    return _corpus
+
+
+def ner_asset(mode: Mode) -> AssetsDefinition:
+    corpus = mode.key("synthetic_corpus")
+
+    @fraction_asset(
+        key=mode.key("synthetic_ner_model"),
+        deps=[corpus, "annotator_model", "real_corpus"],
+        group_name="synthetic" if mode.name == "total" else "ablations",
+        kinds={"pytorch", "mlflow"},
+        code_version="1",
+        pool="training",
+        automation_condition=REFRESH if mode.name == "total" else None,
+        check_specs=[f1_floor_check(mode.key("synthetic_ner_model"))],
+        description=f"An NER model trained only on the synthetic corpus ({mode.name}: "
+        f"{mode.description}), with the annotator's trainer, evaluated on the real test split "
+        "beside the real annotator of the same fraction: what de-identification loses when it "
+        "learns from synthetic instead of real data. This is the model a hospital may share.",
+    )
+    def _ner(
+        context: AssetExecutionContext,
+        config: NerTrainingConfig,
+        store: ArtifactStore,
+        tracking: MlflowTracking,
+        compute: Compute,
+        launcher: TrainingLauncher,
+    ) -> MaterializeResult:
+        with asset_run(context, store, tracking, config) as run:
+            language = run.partition.language
+            scores, sha, metadata = train_ner_model(
+                run,
+                config,
+                compute,
+                launcher,
+                store.read_corpus(corpus, run.partition),
+                store.read_split(language, "test"),
+                label_set(store.read_split(language, "train")),
+            )
+            real = store.scores("annotator_model", run.partition)
+            comparison = {}
+            for measure in ("token_f1", "strict_f1", "relaxed_f1", "binary_recall"):
+                ours, theirs = getattr(scores, measure), getattr(real, measure)
+                comparison[f"real_{measure}"] = round(theirs, 4)
+                comparison[f"{measure}_ratio"] = round(ours / theirs, 4) if theirs else 0.0
+            return run.result(
+                {**metadata, **comparison},
+                data_version=sha,
+                check_results=[f1_floor_result(scores, config.f1_floor)],
+            )
+
+    return _ner
+
+
+synthetic_corpora = [corpus_asset(mode) for mode in MODES]
+synthetic_ner_models = [ner_asset(mode) for mode in MODES]

@@ -1,0 +1,125 @@
+"""The one way an asset publishes a materialization: its files written atomically where the store
+says, the MLflow run that spans the work, models hashed and registered by reference, and the
+metadata every asset reports. Assets keep only their science and their own metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    Config,
+    DataVersion,
+    MaterializeResult,
+    MetadataValue,
+)
+
+from deid_platform import lineage
+from deid_platform.core.atomic import atomic_directory
+from deid_platform.core.hashing import directory_sha256
+from deid_platform.store import ArtifactStore, Partition
+from deid_platform.tracking import MlflowTracking, TrackedRun
+
+
+class AssetRun:
+    """One materialization of one asset partition, from its inputs to its MaterializeResult."""
+
+    def __init__(
+        self,
+        context: AssetExecutionContext,
+        store: ArtifactStore,
+        mlflow: TrackedRun,
+        parents: Mapping[str, lineage.Parent],
+    ):
+        self.context = context
+        self.store = store
+        self.mlflow = mlflow
+        self.parents = parents
+        self.partition = Partition.of(context)
+        self.dir = store.dir(context.asset_key, self.partition)
+        self.log = context.log.info
+        self._metadata: dict[str, Any] = {}
+
+    @contextmanager
+    def write(self) -> Iterator[Path]:
+        """A staging folder that replaces this partition's folder when the block succeeds and
+        vanishes when it fails: nothing half-written is ever read downstream."""
+        with atomic_directory(self.dir) as staging:
+            yield staging
+
+    def parent_version(self, asset: str) -> str:
+        """The data version of a dependency as this step read it (for a model: its hash)."""
+        version = self.parents[asset].data_version
+        if version is None:
+            raise LookupError(f"{asset} has no data version: materialize it first")
+        return version
+
+    def register_model(self, directory: Path) -> str:
+        """Hashes a model directory of this partition and registers it in MLflow by reference;
+        returns the hash, which is the asset's data version."""
+        sha = directory_sha256(directory)
+        name = "-".join([self.context.asset_key.to_python_identifier(), *self.partition])
+        version = self.mlflow.register_model(
+            name, directory, {"model_sha256": sha, "dagster.run_id": self.context.run.run_id}
+        )
+        self.mlflow.log_params({"model_sha256": sha})
+        self._metadata.update(
+            model_path=MetadataValue.path(str(directory)),
+            model_sha256=sha,
+            registered_model_version=version,
+        )
+        return sha
+
+    def result(
+        self,
+        metadata: Mapping[str, Any],
+        data_version: str | None = None,
+        check_results: Sequence[AssetCheckResult] = (),
+        params: Mapping[str, Any] | None = None,
+    ) -> MaterializeResult:
+        """The asset's own metadata first, then what every asset reports. The numbers among the
+        metadata are the MLflow run's metrics; `params` join the config among its params."""
+        numbers = {
+            k: float(v)
+            for k, v in metadata.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        self.mlflow.log_metrics(numbers)
+        if params:
+            self.mlflow.log_params(params)
+        if data_version is not None:
+            self.mlflow.set_tags({"dagster.data_version": data_version})
+        return MaterializeResult(
+            metadata={
+                **metadata,
+                **self._metadata,
+                lineage.INPUT_PARTITIONS: MetadataValue.json(
+                    lineage.input_partitions(self.parents)
+                ),
+                "path": MetadataValue.path(str(self.dir)),
+                "mlflow_run_id": self.mlflow.run_id,
+                "mlflow_url": MetadataValue.url(self.mlflow.url),
+            },
+            data_version=DataVersion(data_version) if data_version is not None else None,
+            check_results=list(check_results),
+        )
+
+
+@contextmanager
+def asset_run(
+    context: AssetExecutionContext,
+    store: ArtifactStore,
+    tracking: MlflowTracking,
+    config: Config | None = None,
+) -> Iterator[AssetRun]:
+    """Wraps an asset's body: the MLflow run starts before the work, with the asset's config as
+    its params, and ends after it."""
+    parents = lineage.parents(context)
+    with tracking.start_run(context, parents) as mlflow:
+        if config is not None:
+            mlflow.log_params({k: v for k, v in config.model_dump().items() if v is not None})
+        yield AssetRun(context, store, mlflow, parents)
