@@ -41,10 +41,11 @@ class TrainingSubsetConfig(Config):
 
 
 class _NerTraining(Config):
-    preset: Literal["embedded", "gpu", "pretrained"] = Field(
+    preset: Literal["embedded", "gpu", "pretrained", "paper"] = Field(
         default="embedded",
         description="embedded: a small encoder from scratch, sized for a 2-core CPU; gpu: a larger "
-        "one for a GPU; pretrained: fine-tune model_name_or_path.",
+        "one for a GPU; pretrained: fine-tune model_name_or_path; paper: the paper's annotator "
+        "(a pretrained RoBERTa, 6 epochs, batch 16).",
     )
     seed: int = SEED
     f1_floor: float = Field(
@@ -62,10 +63,11 @@ NerTrainingConfig = config_class("NerTrainingConfig", _NerTraining, NerPreset)
 
 
 class _BaseLlm(Config):
-    preset: Literal["embedded", "gpu", "pretrained"] = Field(
+    preset: Literal["embedded", "gpu", "pretrained", "paper"] = Field(
         default="embedded",
         description="embedded: a small Llama pre-trained on surrogate notes on the CPU; gpu: a "
-        "larger one for a GPU; pretrained: model_name_or_path.",
+        "larger one for a GPU; pretrained: model_name_or_path; paper: FLOR-6.3B (or "
+        "model_name_or_path) with QLoRA r=8, alpha=32, bf16 and gradient checkpointing on a GPU.",
     )
     seed: int = SEED
     surrogate_documents: int = Field(

@@ -77,6 +77,7 @@ def train_ner_model(
             "train_steps": int(stats["train_steps"]),
             "preset": preset.name,
             "device": device,
+            "precision": stats["precision"],
             "execution": config.execution,
         },
     )

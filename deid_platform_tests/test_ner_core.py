@@ -15,7 +15,7 @@ from deid_platform.core.ner.tokenizer import train_ner_tokenizer
 from deid_platform.core.ner.training import train_ner
 from deid_platform.core.ner.transitions import decode, estimate_transitions
 from deid_platform.core.surrogates import generate_corpus
-from deid_platform.core.tagging import first_tokens, spans_from_tags, word_tags
+from deid_platform.core.tagging import spans_from_tags, word_tags
 
 TINY = {
     "epochs": 3,
@@ -76,12 +76,6 @@ def test_adjacent_entities_of_one_type_stay_apart():
     assert spans_from_tags(words, tags) == spans
     # An I- after O opens a span, as conlleval reads it.
     assert spans_from_tags(words, ["O", "I-LOC"]) == [Span(6, 12, "LOC")]
-
-
-def test_first_tokens():
-    words = [(0, 5), (6, 9)]
-    assert first_tokens([(0, 2), (2, 5), (6, 9)], words) == [0, 2]
-    assert first_tokens([(0, 5)], words) == [0, -1]
 
 
 def test_windows_cover_everything_with_overlap():

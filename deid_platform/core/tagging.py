@@ -52,15 +52,3 @@ def spans_from_tags(words: Sequence[Word], tags: Sequence[str]) -> list[Span]:
     if kind is not None:
         spans.append(Span(start, end, kind))
     return spans
-
-
-def first_tokens(token_offsets: Sequence[tuple[int, int]], words: Sequence[Word]) -> list[int]:
-    """For each word, the index of the first subword token that covers its start (-1 if none)."""
-    out: list[int] = []
-    t = 0
-    for word_start, _ in words:
-        while t < len(token_offsets) and token_offsets[t][1] <= word_start:
-            t += 1
-        covered = t < len(token_offsets) and token_offsets[t][0] <= word_start
-        out.append(t if covered else -1)
-    return out

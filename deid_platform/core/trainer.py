@@ -19,6 +19,8 @@ from transformers import (
     TrainingArguments,
 )
 
+from deid_platform.core.precision import NAMES, on_cuda, resolve_precision
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -38,6 +40,7 @@ class Trained:
     seconds: float
     steps: int
     final_loss: float
+    precision: str
 
 
 def train(
@@ -49,9 +52,13 @@ def train(
     device: str | None = None,
     report: Callable[[str], None] = lambda _: None,
     max_seconds: float | None = None,
+    precision: str = "auto",
+    gradient_checkpointing: bool = False,
 ) -> Trained:
-    """Trains `model` in place on `dataset` with the HF Trainer; no checkpoints are written."""
-    use_cpu = device == "cpu" or (device is None and not torch.cuda.is_available())
+    """Trains `model` in place on `dataset` with the HF Trainer; no checkpoints are written.
+    Half `precision` is mixed precision: float32 weights stay the optimizer's master copy."""
+    use_cpu = not on_cuda(device)
+    half = resolve_precision(precision, device).dtype
     steps_per_epoch = max(1, -(-len(dataset) // schedule.batch_size))
     callbacks: list[TrainerCallback] = [ReportLoss(report)]
     if max_seconds is not None:
@@ -73,7 +80,12 @@ def train(
             seed=seed,
             data_seed=seed,
             use_cpu=use_cpu,
-            bf16=not use_cpu and torch.cuda.is_bf16_supported(),
+            bf16=half == torch.bfloat16,
+            fp16=half == torch.float16,
+            activation_checkpointing=gradient_checkpointing,
+            # Non-reentrant checkpointing works when the inputs need no gradient (frozen
+            # embeddings under LoRA), where the reentrant kind silently trains nothing.
+            activation_checkpointing_kwargs={"use_reentrant": False},
             dataloader_num_workers=0,
         )
         trainer = Trainer(
@@ -87,7 +99,7 @@ def train(
         started = time.time()
         output = trainer.train()
     model.eval()
-    return Trained(time.time() - started, output.global_step, output.training_loss)
+    return Trained(time.time() - started, output.global_step, output.training_loss, NAMES[half])
 
 
 class ReportLoss(TrainerCallback):

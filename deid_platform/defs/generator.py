@@ -7,9 +7,10 @@ from deid_platform import settings
 from deid_platform.configs import AdaptedLlmConfig, BaseLlmConfig
 from deid_platform.conventions import fraction_asset, language_asset
 from deid_platform.core.lm.adaptation import adapt
+from deid_platform.core.lm.execution import load_for_adaptation
 from deid_platform.core.lm.model import load_lm, save_lm
 from deid_platform.core.lm.presets import LmPreset, get_lm_preset
-from deid_platform.core.lm.pretraining import pretrain_on_surrogates
+from deid_platform.core.lm.scratch import surrogate_notes, train_from_scratch
 from deid_platform.core.lm.training import perplexity
 from deid_platform.hyperparameters import overrides
 from deid_platform.publishing import asset_run
@@ -39,13 +40,17 @@ def base_llm(
         preset = get_lm_preset(config.preset, **overrides(config, LmPreset))
         stats = None
         if preset.model_name_or_path:
+            # Copied into the store as stored (a 6B model in half precision stays so).
             model, tokenizer = load_lm(preset.model_name_or_path)
         else:
-            model, tokenizer, stats = pretrain_on_surrogates(
-                run.partition.language,
+            notes_seed = settings.BASE_CORPUS_SEED + config.seed
+            texts = surrogate_notes(run.partition.language, config.surrogate_documents, notes_seed)
+            run.log(f"pre-training on {len(texts)} surrogate notes")
+            model, tokenizer, stats = train_from_scratch(
+                texts,
                 preset,
-                config.surrogate_documents,
-                settings.BASE_CORPUS_SEED + config.seed,
+                preset.pretrain_epochs,
+                preset.pretrain_learning_rate,
                 config.seed,
                 run.log,
                 compute.apply(),
@@ -60,6 +65,8 @@ def base_llm(
                 "pretrained_from": preset.model_name_or_path or "surrogate notes",
                 "train_loss": stats.final_loss if stats else None,
                 "train_seconds": round(stats.seconds, 1) if stats else None,
+                "train_precision": stats.precision if stats else None,
+                "stored_dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
             },
             data_version=run.register_model(run.dir / "model"),
             params={f"preset.{k}": v for k, v in preset.to_dict().items()},
@@ -81,14 +88,17 @@ def adapted_llm(
     compute: Compute,
 ) -> MaterializeResult:
     """The base LM adapted to the clinical text of the training subset: LoRA (paper: r=8,
-    alpha=32, plain next-token loss) or full fine-tuning. Perplexity on the real dev text before and
-    after adaptation is metadata; the adapter is registered in MLflow by reference."""
+    alpha=32, plain next-token loss), on a 4-bit base with `qlora` where CUDA and bitsandbytes
+    are, or full fine-tuning. Perplexity on the real dev text before and after adaptation, the
+    precision and what fell back on this machine are metadata; the adapter is registered in MLflow
+    by reference."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         preset = store.lm_preset(language).with_overrides(**overrides(config, LmPreset))
         device = compute.apply()
-        model, tokenizer = load_lm(store.model_dir("base_llm", Partition(language)))
-        model.to(device)
+        model, tokenizer, execution = load_for_adaptation(
+            store.model_dir("base_llm", Partition(language)), preset, device, run.log
+        )
         train = [d.text for d in store.read_subset(run.partition)]
         dev = [d.text for d in store.read_split(language, "dev")]
         before = perplexity(model, tokenizer, dev, preset.context)
@@ -102,6 +112,8 @@ def adapted_llm(
         return run.result(
             {
                 "method": "full" if preset.full_finetune else "lora",
+                "lora_targets": "all" if preset.full_finetune else preset.lora_targets,
+                **execution.metadata(),
                 "trainable_parameters": trainable,
                 "train_documents": len(train),
                 "dev_perplexity_base": round(before, 3),

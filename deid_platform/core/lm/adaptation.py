@@ -1,23 +1,44 @@
-"""Domain adaptation of a causal LM on real text: LoRA (the paper's r=8, alpha=32) or full
-fine-tuning, by configuration."""
+"""Domain adaptation of a causal LM on real text: LoRA (the paper's r=8, alpha=32), on a 4-bit
+base (QLoRA) when the model was loaded so, or full fine-tuning, by configuration."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
+from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, set_seed
+from transformers.pytorch_utils import Conv1D
 
+from deid_platform.core.errors import UserError
 from deid_platform.core.lm.presets import LmPreset
 from deid_platform.core.lm.training import LmTrainStats, train_causal_lm
 
-# Attention and MLP projections of Llama-style models, and the fused ones of GPT-2-style models.
-_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "c_attn"]
 
-
-def lora_targets(model: PreTrainedModel) -> list[str]:
-    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
-    return [t for t in _TARGETS if t in names]
+def lora_config(model: PreTrainedModel, preset: LmPreset) -> LoraConfig:
+    """The preset's LoRA, its targets named by configuration (see `LmPreset.lora_targets`):
+    `all-linear` and `peft` leave the module names of each architecture to peft."""
+    if preset.lora_targets == "all-linear":
+        targets: str | list[str] | None = "all-linear"
+    elif preset.lora_targets == "peft":
+        if model.config.model_type not in TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING:
+            raise UserError(
+                f"peft has no LoRA targets for {model.config.model_type!r} models: set "
+                "lora_targets to all-linear or to module names"
+            )
+        targets = None  # peft looks the architecture up itself
+    else:
+        targets = [name.strip() for name in preset.lora_targets.split(",") if name.strip()]
+    return LoraConfig(
+        r=preset.lora_r,
+        lora_alpha=preset.lora_alpha,
+        lora_dropout=preset.lora_dropout,
+        target_modules=targets,
+        # GPT-2-style models keep their projections transposed (Conv1D); peft would otherwise
+        # find out and warn.
+        fan_in_fan_out=any(isinstance(m, Conv1D) for m in model.modules()),
+        task_type="CAUSAL_LM",
+    )
 
 
 def adapt(
@@ -33,17 +54,15 @@ def adapt(
     trainable parameters."""
     # The adapters' initial weights come from the seed, not from whatever ran before.
     set_seed(seed)
-    if not preset.full_finetune:
-        model = get_peft_model(
+    if getattr(model, "is_loaded_in_4bit", False):
+        # QLoRA: norms in float32 and gradients through the frozen 4-bit embeddings' outputs.
+        model = prepare_model_for_kbit_training(
             model,
-            LoraConfig(
-                r=preset.lora_r,
-                lora_alpha=preset.lora_alpha,
-                lora_dropout=preset.lora_dropout,
-                target_modules=lora_targets(model),
-                task_type="CAUSAL_LM",
-            ),
+            use_gradient_checkpointing=preset.gradient_checkpointing,
+            gradient_checkpointing_kwargs={"use_reentrant": False},
         )
+    if not preset.full_finetune:
+        model = get_peft_model(model, lora_config(model, preset))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     stats = train_causal_lm(
         model,

@@ -20,6 +20,9 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from deid_platform.core.lm.execution import auto_generation_batch_size
+from deid_platform.core.lm.model import document_start
+
 
 class Nucleus(LogitsProcessor):
     """Temperature, then nucleus (top-p) filtering: the smallest set of most likely tokens whose
@@ -69,15 +72,17 @@ def generate_batched(
     seed: int,
     top_p: float = 0.95,
     temperature: float = 1.0,
-    batch_size: int = 64,
+    batch_size: int | None = 64,
     context: int | None = None,
     report: Callable[[int, int], None] = lambda done, total: None,
 ) -> tuple[list[Generated], float]:
     """Samples one continuation per prompt, at most `max_new_tokens[i]` new tokens each, stopping at
     EOS. Pure nucleus sampling (`Nucleus`; transformers' default top-k of 50 is off). Prompts of
     similar target length share a batch, so little is generated only to be cut. Returns the texts
-    (prompt included, special tokens removed) and the wall time."""
+    (prompt included, special tokens removed) and the wall time. `batch_size` None: as many as
+    the free memory holds (`execution.auto_generation_batch_size`)."""
     context = context or model_context(model)
+    batch_size = batch_size or auto_generation_batch_size(model, context)
     device = next(model.parameters()).device
     order = sorted(range(len(prompts)), key=lambda i: max_new_tokens[i])
     results: list[Generated] = []
@@ -88,7 +93,7 @@ def generate_batched(
         # One seed per batch: the same seed, prompts and lengths give the same corpus.
         torch.manual_seed(seed * 100_003 + number)
         prefixes = [
-            [tokenizer.bos_token_id, *tokenizer.encode(prompts[i], add_special_tokens=False)]
+            [document_start(tokenizer), *tokenizer.encode(prompts[i], add_special_tokens=False)]
             for i in batch
         ]
         written = _sample_rounds(

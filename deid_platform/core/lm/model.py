@@ -1,10 +1,13 @@
-"""Tokenizer and Llama-style causal LM, built from a config or loaded from a directory."""
+"""Tokenizer and Llama-style causal LM built from a config, or any causal LM loaded from a
+directory or hub id."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     AutoModelForCausalLM,
@@ -12,10 +15,12 @@ from transformers import (
     LlamaConfig,
     LlamaForCausalLM,
     PreTrainedModel,
+    PreTrainedTokenizerBase,
     PreTrainedTokenizerFast,
 )
 
 from deid_platform.core.lm.presets import LmPreset
+from deid_platform.core.precision import resolve_precision
 
 PAD, BOS, EOS = "<pad>", "<s>", "</s>"
 
@@ -61,13 +66,33 @@ def build_lm(preset: LmPreset, tokenizer: PreTrainedTokenizerFast) -> PreTrained
     return LlamaForCausalLM(config)
 
 
-def load_lm(directory: str | Path) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+def load_lm(
+    directory: str | Path,
+    dtype: torch.dtype | None = None,
+    quantization: Any = None,
+    device_map: dict[str, int] | None = None,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
+    """Any causal LM transformers knows, in `dtype` (None: as stored), or quantized by
+    `quantization` (a transformers quantization config) straight onto `device_map`."""
     tokenizer = AutoTokenizer.from_pretrained(directory)
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
+        # Many causal LMs (GPT-2, Llama, Mistral) have no pad token. Pads are masked out of
+        # attention and labels are built without them (see training.lm_blocks), so EOS serves.
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(directory)
+    model = AutoModelForCausalLM.from_pretrained(
+        directory,
+        dtype=dtype or "auto",
+        quantization_config=quantization,
+        device_map=device_map,
+    )
     return model, tokenizer
+
+
+def document_start(tokenizer: PreTrainedTokenizerBase) -> int:
+    """The token a document starts after: BOS, or EOS for tokenizers without one (Qwen2), whose
+    EOS then separates the documents of a training stream as BOS would."""
+    return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def save_lm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, directory: Path) -> None:
@@ -76,15 +101,18 @@ def save_lm(model: PreTrainedModel, tokenizer: PreTrainedTokenizerFast, director
 
 
 def load_adapted_lm(
-    base: str | Path, adapted: str | Path
+    base: str | Path, adapted: str | Path, dtype: torch.dtype | None = None
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """An adapted model directory holds either a LoRA adapter (adapter_config.json), applied to the
-    base model and merged for generation, or a fully fine-tuned model."""
+    base model and merged for generation, or a fully fine-tuned model. In `dtype`, by default the
+    inference precision: bf16 (or fp16) where CUDA is, float32 on the CPU. A QLoRA adapter is
+    merged into the unquantized base: merging into 4-bit weights would round the adapter away."""
     from peft import PeftModel
 
+    dtype = dtype or resolve_precision("auto", None).dtype
     adapted = Path(adapted)
     if (adapted / "adapter_config.json").exists():
-        model, tokenizer = load_lm(base)
+        model, tokenizer = load_lm(base, dtype)
         return PeftModel.from_pretrained(model, adapted).merge_and_unload().eval(), tokenizer
-    model, tokenizer = load_lm(adapted)
+    model, tokenizer = load_lm(adapted, dtype)
     return model.eval(), tokenizer

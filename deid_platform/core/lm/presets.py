@@ -1,5 +1,6 @@
 """LM presets. `embedded` is a tiny Llama for the 2-core CPU demo, `gpu` a 34M-parameter one for
-an H100, `pretrained` any local directory or hub id (gpt-sw3, FLOR...)."""
+an H100, `pretrained` any local directory or hub id (gpt-sw3, FLOR...), `paper` the paper's
+FLOR-6.3B with QLoRA."""
 
 from __future__ import annotations
 
@@ -31,9 +32,30 @@ class LmPreset(Preset):
     lora_dropout: float = setting(0.05, "LoRA dropout.")
     full_finetune: bool = setting(False, "Adapt every weight instead of LoRA adapters.")
     batch_size: int = setting(16, "Blocks per optimizer step.")
-    generation_batch_size: int = setting(64, "Samples generated together.")
+    generation_batch_size: int | None = setting(
+        64, "Samples generated together. Unset (None): as many as the free memory holds."
+    )
     model_name_or_path: str | None = setting(
         None, "A local directory or hub id: start from that LM instead of pre-training one."
+    )
+    lora_targets: str = setting(
+        "all-linear",
+        "Modules LoRA adapts: all-linear (every linear layer but the output head), peft (peft's "
+        "per-architecture defaults, e.g. q_proj,v_proj for Llama), or a comma-separated list.",
+    )
+    precision: str = setting(
+        "auto",
+        "auto or bf16: bf16 on a GPU (fp16 where it has no bf16), float32 on the CPU; fp16; fp32.",
+    )
+    qlora: bool = setting(
+        False,
+        "QLoRA: the frozen base in 4-bit NF4 (needs CUDA and bitsandbytes; otherwise LoRA on the "
+        "unquantized base).",
+    )
+    gradient_checkpointing: bool = setting(
+        False,
+        "Recompute activations in the backward pass instead of keeping them: less memory, "
+        "more time.",
     )
 
 
@@ -46,6 +68,9 @@ ADAPTATION = (
     "lora_alpha",
     "lora_dropout",
     "full_finetune",
+    "lora_targets",
+    "qlora",
+    "gradient_checkpointing",
 )
 
 PRESETS = {
@@ -73,6 +98,19 @@ PRESETS = {
         batch_size=8,
         generation_batch_size=32,
         model_name_or_path="projecte-aina/FLOR-1.3B",
+    ),
+    # The paper's generator: FLOR-6.3B (Spanish) adapted with QLoRA r=8, alpha=32 on a GPU. The
+    # sampling rule (4x volume, p=0.95, T=1.0, three-word prompts) is synthetic_text's config.
+    "paper": LmPreset(
+        "paper",
+        context=2048,
+        adapt_epochs=2,
+        adapt_learning_rate=2e-4,
+        batch_size=8,
+        generation_batch_size=None,
+        model_name_or_path="projecte-aina/FLOR-6.3B",
+        qlora=True,
+        gradient_checkpointing=True,
     ),
 }
 

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 import torch
 from datasets import Dataset
 from transformers import (
-    DataCollatorForLanguageModeling,
+    DataCollatorForSeq2Seq,
     PreTrainedModel,
     PreTrainedTokenizerBase,
     set_seed,
 )
 
+from deid_platform.core.lm.generation import model_context
+from deid_platform.core.lm.model import document_start
 from deid_platform.core.lm.presets import LmPreset
 from deid_platform.core.trainer import Schedule, train
 
@@ -25,21 +27,26 @@ class LmTrainStats:
     steps: int
     blocks: int
     final_loss: float
+    precision: str
 
 
 def document_ids(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[list[int]]:
     """Each document as <s> ... </s>, so that the model learns where notes start and end."""
     encoded = tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
-    return [[tokenizer.bos_token_id, *ids, tokenizer.eos_token_id] for ids in encoded]
+    start = document_start(tokenizer)
+    return [[start, *ids, tokenizer.eos_token_id] for ids in encoded]
 
 
 def lm_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], context: int) -> Dataset:
-    """Documents concatenated and cut into blocks of `context` tokens (the standard packing)."""
+    """Documents concatenated and cut into blocks of `context` tokens (the standard packing).
+    Labels are the tokens themselves: a collator that derived them from the pad id would drop
+    every EOS from the loss where EOS doubles as the pad (GPT-2, Llama), and the model would never
+    learn to end a note."""
     stream = [token for ids in document_ids(tokenizer, texts) for token in ids]
     blocks = [stream[i : i + context] for i in range(0, len(stream), context)]
     if len(blocks) > 1 and len(blocks[-1]) < context // 4:
         blocks.pop()
-    return Dataset.from_dict({"input_ids": blocks})
+    return Dataset.from_dict({"input_ids": blocks, "labels": blocks})
 
 
 def train_causal_lm(
@@ -56,7 +63,7 @@ def train_causal_lm(
     """Next-token training on `texts` in blocks of the preset's context (pre-training and
     adaptation differ only in epochs and learning rate)."""
     set_seed(seed)
-    dataset = lm_blocks(tokenizer, texts, preset.context)
+    dataset = lm_blocks(tokenizer, texts, min(preset.context, model_context(model)))
     schedule = Schedule(
         epochs=epochs,
         batch_size=preset.batch_size,
@@ -65,9 +72,22 @@ def train_causal_lm(
         weight_decay=preset.weight_decay,
         scheduler="cosine",
     )
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm=False)
-    trained = train(model, dataset, collator, schedule, seed, device, report)
-    return LmTrainStats(trained.seconds, trained.steps, len(dataset), trained.final_loss)
+    # Only the last block can be short; its padding gets label -100 (ignored).
+    collator = DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100)
+    trained = train(
+        model,
+        dataset,
+        collator,
+        schedule,
+        seed,
+        device,
+        report,
+        precision=preset.precision,
+        gradient_checkpointing=preset.gradient_checkpointing,
+    )
+    return LmTrainStats(
+        trained.seconds, trained.steps, len(dataset), trained.final_loss, trained.precision
+    )
 
 
 @torch.inference_mode()
@@ -77,9 +97,12 @@ def document_nll(
     texts: Sequence[str],
     context: int,
     batch_size: int = 16,
+    chunk_tokens: int = 1024,
 ) -> list[tuple[float, int]]:
     """(summed negative log-likelihood, predicted tokens) per document, each document scored in
-    consecutive windows of `context` tokens. The basis of perplexity and of membership inference."""
+    consecutive windows of `context` tokens (at most the model's). The basis of perplexity and of
+    membership inference. Memory stays bounded by `chunk_tokens`: see `token_losses`."""
+    context = min(context, model_context(model))
     device = next(model.parameters()).device
     pieces: list[tuple[int, list[int]]] = []
     for index, ids in enumerate(document_ids(tokenizer, texts)):
@@ -97,16 +120,39 @@ def document_nll(
         for row, (_, piece) in enumerate(batch):
             ids[row, : len(piece)] = torch.tensor(piece)
             mask[row, : len(piece)] = 1
-        ids, mask = ids.to(device), mask.to(device)
-        logits = model(input_ids=ids, attention_mask=mask).logits.float()
-        losses = torch.nn.functional.cross_entropy(
-            logits[:, :-1].transpose(1, 2), ids[:, 1:], reduction="none"
-        )
-        valid = mask[:, 1:].float()
+        rows, losses = token_losses(model, ids.to(device), mask.to(device), chunk_tokens)
+        sums = torch.zeros(len(batch), device=losses.device).index_add_(0, rows, losses)
+        counts = mask[:, 1:].sum(1)
         for row, (index, _) in enumerate(batch):
-            totals[index][0] += float((losses[row] * valid[row]).sum())
-            totals[index][1] += int(valid[row].sum())
+            totals[index][0] += float(sums[row])
+            totals[index][1] += int(counts[row])
     return [(nll, n) for nll, n in totals]
+
+
+def token_losses(
+    model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tensor, chunk_tokens: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loss of every predicted token of a right-padded batch, and the row of each. The
+    decoder's hidden states go through the output head `chunk_tokens` at a time: the float32
+    logits of a whole batch (16 x 2,048 positions x a 50k vocabulary: 6.6 GB, and as much again
+    for the softmax) never exist at once. The head is the output embedding, followed by the
+    soft-capping of the models that have one (Gemma 2 and 3), as their forward applies it."""
+    hidden = model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+    head = model.get_output_embeddings()
+    cap = getattr(model.config, "final_logit_softcapping", None)
+    rows, positions = mask[:, 1:].nonzero(as_tuple=True)
+    states = hidden[rows, positions]
+    targets = ids[rows, positions + 1]
+    losses = torch.empty(len(rows), device=hidden.device)
+    for start in range(0, len(rows), chunk_tokens):
+        end = start + chunk_tokens
+        logits = head(states[start:end]).float()
+        if cap:
+            logits = torch.tanh(logits / cap) * cap
+        losses[start:end] = torch.nn.functional.cross_entropy(
+            logits, targets[start:end], reduction="none"
+        )
+    return rows, losses
 
 
 def perplexity(

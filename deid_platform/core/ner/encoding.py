@@ -1,18 +1,25 @@
 """From documents to labelled subword windows and back.
 
-Labels sit on the first subword of each word (the rest are ignored by the loss), and predictions
-are read from the same subword: the scheme of transformers' "first" aggregation, so that every
-predicted span covers whole words. Long documents are cut into overlapping windows; nothing is
-truncated."""
+Documents are split into the platform's words (`core.text.word_offsets`) and each word is
+tokenized on its own (`is_split_into_words`), so that no subword spans two words whatever the
+tokenizer: a SentencePiece or byte-level BPE piece such as "▁(Juan" would otherwise carry the
+labels of both "(" and "Juan". Labels sit on the first subword of each word (the rest are
+ignored by the loss), and predictions are read from the same subword: the scheme of transformers'
+"first" aggregation, so that every predicted span covers whole words. Long documents are cut into
+overlapping windows; nothing is truncated."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from transformers import PreTrainedTokenizerBase
 
 from deid_platform.core.documents import Document
-from deid_platform.core.tagging import Word, first_tokens, word_tags
+from deid_platform.core.errors import UserError
+from deid_platform.core.tagging import Word, word_tags
+from deid_platform.core.text import word_offsets
 
 IGNORE = -100
 
@@ -23,12 +30,11 @@ def bio_labels(labels: list[str]) -> list[str]:
 
 @dataclass
 class Encoded:
-    """A document as subword ids with character offsets (no special tokens), its words, and for
-    each word the index of the subword that carries its label."""
+    """A document as subword ids (no special tokens), its words, and for each word the index of
+    the subword that carries its label (-1 for a word the tokenizer drops)."""
 
     doc_index: int
     input_ids: list[int]
-    offsets: list[tuple[int, int]]
     words: list[Word]
     word_tokens: list[int]
 
@@ -36,21 +42,45 @@ class Encoded:
 def encode_documents(
     documents: list[Document], tokenizer: PreTrainedTokenizerBase
 ) -> list[Encoded]:
+    if not tokenizer.is_fast:
+        raise UserError("word alignment needs a fast (tokenizers) tokenizer with word ids")
+    # A byte-level BPE that does not add a space before a pre-split word (RoBERTa, GPT-2 style)
+    # would read every word as the inside of another; a space gives each word its usual form.
+    prefix = " " if needs_prefix_space(tokenizer) else ""
+    words = [word_offsets(doc.text) for doc in documents]
+    pieces = [
+        [prefix + doc.text[a:b] for a, b in spans]
+        for doc, spans in zip(documents, words, strict=True)
+    ]
     batch = tokenizer(
-        [doc.text for doc in documents],
+        pieces,
+        is_split_into_words=True,
         add_special_tokens=False,
-        return_offsets_mapping=True,
         truncation=False,
         verbose=False,
     )
     out = []
-    for i, (ids, offsets) in enumerate(
-        zip(batch["input_ids"], batch["offset_mapping"], strict=True)
-    ):
-        offsets = [tuple(o) for o in offsets]
-        words, _ = word_tags(documents[i].text, [])
-        out.append(Encoded(i, ids, offsets, words, first_tokens(offsets, words)))
+    for i, spans in enumerate(words):
+        first = [-1] * len(spans)
+        for token, word in enumerate(batch.word_ids(i)):
+            if word is not None and first[word] < 0:
+                first[word] = token
+        out.append(Encoded(i, batch["input_ids"][i], spans, first))
     return out
+
+
+def needs_prefix_space(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the tokenizer's pre-tokenizer is byte-level and adds no space of its own."""
+    pre_tokenizer = json.loads(tokenizer.backend_tokenizer.to_str()).get("pre_tokenizer")
+    levels = [node for node in _nodes(pre_tokenizer) if node.get("type") == "ByteLevel"]
+    return bool(levels) and not any(node.get("add_prefix_space") for node in levels)
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    """Every component of a tokenizers pipeline (a Sequence nests them)."""
+    if not isinstance(node, dict):
+        return []
+    return [node] + [n for child in node.get("pretokenizers", []) for n in _nodes(child)]
 
 
 def token_labels(enc: Encoded, doc: Document, label2id: dict[str, int]) -> list[int]:

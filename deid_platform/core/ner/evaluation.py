@@ -37,4 +37,9 @@ def train_evaluate_save(
     metrics = evaluate(test_docs, predictions)
     result.ner.save(out / "model", extra={"preset": preset.to_dict(), "labels": labels})
     NerScores.from_dict(metrics).write(out / "metrics.json")
-    return {**metrics, "train_seconds": result.seconds, "train_steps": result.steps}
+    return {
+        **metrics,
+        "train_seconds": result.seconds,
+        "train_steps": result.steps,
+        "precision": result.precision,
+    }

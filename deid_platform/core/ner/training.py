@@ -15,6 +15,7 @@ from deid_platform.core.ner.encoding import encode_documents, token_labels, wind
 from deid_platform.core.ner.model import NerModel, build_model
 from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.ner.transitions import estimate_transitions
+from deid_platform.core.precision import resolve_precision
 from deid_platform.core.tagging import word_tags
 from deid_platform.core.trainer import Schedule, train
 
@@ -26,6 +27,7 @@ class TrainResult:
     steps: int
     train_windows: int
     final_loss: float | None
+    precision: str
 
 
 def training_windows(ner: NerModel, documents: list[Document]) -> Dataset:
@@ -85,6 +87,9 @@ def train_ner(
         scheduler="linear",
         logs_per_epoch=2,
     )
+    note = resolve_precision(preset.precision, device).note
+    if note:
+        report(f"fallback: {note}")
     trained = train(
         ner.model,
         dataset,
@@ -94,5 +99,8 @@ def train_ner(
         device,
         report,
         max_seconds,
+        precision=preset.precision,
     )
-    return TrainResult(ner, trained.seconds, trained.steps, len(dataset), trained.final_loss)
+    return TrainResult(
+        ner, trained.seconds, trained.steps, len(dataset), trained.final_loss, trained.precision
+    )
