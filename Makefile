@@ -31,9 +31,10 @@ ui: $(STAMP)
 	$(BIN)/deid dagster-home
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
+# One worker, and none of MLflow 3's GenAI job runners (seven more processes): about 0.5 GB.
 mlflow-ui: $(STAMP)
 	mkdir -p $(VAR)/mlflow
-	$(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --workers 1 \
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --workers 1 \
 	  --backend-store-uri "$${DEID_MLFLOW_URI:-sqlite:///$(VAR)/mlflow/mlflow.db}" \
 	  --default-artifact-root "$(VAR)/mlflow/artifacts"
 

@@ -46,11 +46,15 @@ def train_ner_model(
     train_docs: Sequence[Document],
     test_docs: Sequence[Document],
     labels: list[str],
+    epochs_scale: float = 1.0,
 ) -> tuple[NerScores, str, dict[str, Any]]:
     """Trains, evaluates on the real test split and registers the model of this partition.
-    Returns its scores, its hash (the data version) and its metadata."""
+    `epochs_scale` multiplies the preset's epochs where the config leaves them unset. Returns
+    the model's scores, its hash (the data version) and its metadata."""
     device = compute.apply()
     preset = get_preset(config.preset, **overrides(config, NerPreset))
+    if config.epochs is None and epochs_scale != 1.0:
+        preset = preset.with_overrides(epochs=preset.epochs * epochs_scale)
     run.log(f"{preset.name} NER on {len(train_docs)} documents ({device}, {config.execution})")
     with run.write() as staging:
         if config.execution == "pipes":

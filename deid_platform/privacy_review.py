@@ -248,7 +248,9 @@ def render_markdown(review: dict[str, Any]) -> str:
         figures = audit["figures"]
         for key in AUDIT_FIGURES:
             if key in figures:
-                lines.append(f"- {key}: {figures[key]:.4f}")
+                value = figures[key]
+                shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.4f}"
+                lines.append(f"- {key}: {shown}")
     return "\n".join(lines) + "\n"
 
 

@@ -81,18 +81,26 @@ class TrainingLauncher(ConfigurableResource):
         return invocation.get_custom_messages()[-1]
 
 
+def _from_env(name: str, default: str) -> str:
+    """The variable as an EnvVar when it is set (the UI then names it and resolves it at run
+    time), the default otherwise."""
+    return EnvVar(name) if os.environ.get(name) else default
+
+
 def platform_resources() -> dict[str, Any]:
     """The resources of the code location, configured from the environment (see settings)."""
-    settings.export_environment_defaults()
     return {
-        "store": ArtifactStore(root=EnvVar("DEID_STORAGE")),
+        "store": ArtifactStore(root=_from_env("DEID_STORAGE", str(settings.storage_root()))),
         "tracking": MlflowTracking(
-            tracking_uri=EnvVar("DEID_MLFLOW_URI"),
-            artifact_location=EnvVar("DEID_MLFLOW_ARTIFACTS"),
-            ui_url=EnvVar("DEID_MLFLOW_UI"),
+            tracking_uri=_from_env("DEID_MLFLOW_URI", settings.mlflow_tracking_uri()),
+            artifact_location=_from_env(
+                "DEID_MLFLOW_ARTIFACTS", settings.mlflow_artifact_location()
+            ),
+            ui_url=_from_env("DEID_MLFLOW_UI", settings.mlflow_ui_url()),
         ),
         "compute": Compute(),
         "launcher": TrainingLauncher(
-            backend=EnvVar("DEID_PIPES_BACKEND"), image=EnvVar("DEID_PIPES_IMAGE")
+            backend=_from_env("DEID_PIPES_BACKEND", "subprocess"),
+            image=_from_env("DEID_PIPES_IMAGE", "deid-platform:latest"),
         ),
     }

@@ -49,25 +49,6 @@ def mlflow_ui_url() -> str:
     return _env("DEID_MLFLOW_UI", "http://127.0.0.1:5000")
 
 
-def environment_defaults() -> dict[str, str]:
-    """The settings the code location's resources read through `EnvVar`, with their defaults."""
-    return {
-        "DEID_STORAGE": str(storage_root()),
-        "DEID_MLFLOW_URI": mlflow_tracking_uri(),
-        "DEID_MLFLOW_ARTIFACTS": mlflow_artifact_location(),
-        "DEID_MLFLOW_UI": mlflow_ui_url(),
-        "DEID_PIPES_BACKEND": _env("DEID_PIPES_BACKEND", "subprocess"),
-        "DEID_PIPES_IMAGE": _env("DEID_PIPES_IMAGE", "deid-platform:latest"),
-    }
-
-
-def export_environment_defaults() -> None:
-    """Sets each unset setting to its default, so that `EnvVar` resources resolve everywhere
-    while the UI still shows which variable configures what."""
-    for name, value in environment_defaults().items():
-        os.environ.setdefault(name, value)
-
-
 def languages() -> list[str]:
     return [x.strip() for x in _env("DEID_LANGUAGES", "es,sv").split(",") if x.strip()]
 

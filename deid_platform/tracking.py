@@ -22,6 +22,7 @@ from deid_platform.lineage import Parent
 
 # MLflow 3 opens experiments in its GenAI view unless told they hold classic model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+CLASSIC_VIEW = "workflowType=machine_learning"
 
 
 @contextmanager
@@ -135,8 +136,8 @@ class MlflowTracking(ConfigurableResource):
             if parent.partition is not None:
                 tags[f"dagster.input_partition.{parent.asset}"] = parent.partition
         run_id = client.create_run(experiment_id, run_name=name, tags=tags).info.run_id
-        # The classic run page: the experiment view would open MLflow's GenAI layout.
-        url = f"{self.ui_url}/#/experiments/{experiment_id}/runs/{run_id}"
+        # The classic run page: MLflow 3 otherwise opens its GenAI layout and assistant.
+        url = f"{self.ui_url}/#/experiments/{experiment_id}/runs/{run_id}?{CLASSIC_VIEW}"
         try:
             yield TrackedRun(client, run_id, url)
         except BaseException:

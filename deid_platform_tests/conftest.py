@@ -127,22 +127,29 @@ def check_evaluations(instance, run_id: str) -> list:
     ]
 
 
-@pytest.fixture
-def platform_copy(platform, tmp_path):
-    """A copy of the materialized platform (artifact store, Dagster instance, MLflow store), for
-    a test that materializes again without changing what the other tests read."""
+def copy_platform(platform, dest: Path):
+    """A copy of the materialized platform under `dest` (artifact store, Dagster instance, MLflow
+    store): (dest, instance, resources, mlflow uri)."""
     import shutil
 
     from dagster import DagsterInstance
 
     root = platform[0]
     for name in ("storage", "dagster_home"):
-        shutil.copytree(root / name, tmp_path / name)
-    shutil.copy(root / "mlflow.db", tmp_path / "mlflow.db")
-    resources = temporary_resources(tmp_path)
-    instance = DagsterInstance.local_temp(str(tmp_path / "dagster_home"))
-    yield tmp_path, instance, resources, resources["tracking"].tracking_uri
-    instance.dispose()
+        shutil.copytree(root / name, dest / name)
+    shutil.copy(root / "mlflow.db", dest / "mlflow.db")
+    resources = temporary_resources(dest)
+    instance = DagsterInstance.local_temp(str(dest / "dagster_home"))
+    return dest, instance, resources, resources["tracking"].tracking_uri
+
+
+@pytest.fixture
+def platform_copy(platform, tmp_path):
+    """A copy of the platform for a test that materializes again without changing what the other
+    tests read."""
+    copy = copy_platform(platform, tmp_path)
+    yield copy
+    copy[1].dispose()
 
 
 def materialize_assets(graph, instance, selection, partition, run_config=None, **kwargs):

@@ -1,6 +1,8 @@
-"""The real Dagster UI in a real browser: start `dagster dev` on a free loopback port against a
-temporary DAGSTER_HOME, open the asset, launch a partition from the launch dialog, wait for the run
-to succeed over GraphQL, and keep screenshots."""
+"""The real Dagster UI in a real browser: `dagster dev` on a free loopback port against a copy of
+the materialized platform (one partition blocked by the leak gate), Debian chromium through
+Playwright. A partition launched from the launch dialog, the privacy review read back as a table,
+the blocked partition, the config help in the launchpad; screenshots kept (DEID_SCREENSHOTS=docs
+refreshes the README's)."""
 
 import json
 import os
@@ -15,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from deid_platform.core.surrogates import write_demo_corpus
+from deid_platform.pipeline import definitions
 from deid_platform.settings import PROJECT_ROOT
+from deid_platform.store import Partition
+from deid_platform_tests.conftest import copy_platform, materialize_assets
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -96,26 +100,32 @@ class DagsterDev:
         self.log.close()
 
 
-@pytest.fixture
-def ui(tmp_path):
+@pytest.fixture(scope="module")
+def ui(platform, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it with apt-get)")
-    for lang in ("es", "sv"):
-        write_demo_corpus(
-            lang, tmp_path / "corpora" / lang, sizes={"train": 8, "dev": 2, "test": 2}
-        )
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    root, instance, resources, uri = copy_platform(platform, tmp_path_factory.mktemp("ui"))
+    # A partition the leak gate blocks: no synthetic text passes a negative threshold.
+    blocked = {"ops": {"synthetic_text": {"config": {"volume": 0.3, "max_excess_phi_replay": -1}}}}
+    materialize_assets(
+        definitions(resources),
+        instance,
+        ["synthetic_text"],
+        Partition("sv", "0.05"),
+        blocked,
+        raise_on_error=False,
+    )
+    instance.dispose()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
     env = dict(
         os.environ,
-        DAGSTER_HOME=str(home),
-        DEID_VAR=str(tmp_path / "var"),
-        DEID_CORPUS_ES=str(tmp_path / "corpora" / "es"),
-        DEID_CORPUS_SV=str(tmp_path / "corpora" / "sv"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        DEID_STORAGE=str(root / "storage"),
+        DEID_MLFLOW_URI=uri,
+        DEID_MLFLOW_ARTIFACTS=str(platform[0] / "artifacts"),
         OMP_NUM_THREADS="1",
     )
-    server = DagsterDev(tmp_path, env)
+    server = DagsterDev(root, env)
     try:
         server.wait_ready()
         # The community sign-up modal blocks clicks on a fresh instance.
@@ -125,40 +135,106 @@ def ui(tmp_path):
         server.stop()
 
 
-def test_launch_partition_from_the_ui(ui, tmp_path):
+@pytest.fixture(scope="module")
+def browser(ui):
     from playwright.sync_api import sync_playwright
 
-    shots = Path(os.environ.get("DEID_SCREENSHOTS", tmp_path / "screenshots"))
-    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{ui.url}/assets/real_corpus", wait_until="load")
-        page.get_by_text("Materialize…").first.click()
-        page.get_by_text("Launch runs to materialize real_corpus").wait_for()
-        page.get_by_text("Select a partition or create one").click()
-        page.get_by_text("es", exact=True).first.click()
-        page.get_by_role("button", name="Launch 1 run").click()
-
-        deadline, status = time.time() + 240, None
-        while time.time() < deadline:
-            runs = ui.graphql(
-                "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
-            )["data"]["runsOrError"]["results"]
-            if runs and runs[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
-                status = runs[0]["status"]
-                break
-            time.sleep(2)
-        assert status == "SUCCESS"
-        tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
-        assert tags["dagster/partition"] == "es"
-
-        page.goto(f"{ui.url}/assets/real_corpus", wait_until="load")
-        page.get_by_text("train_documents").wait_for(timeout=60_000)
-        page.screenshot(path=str(shots / "asset-real-corpus.png"))
-        page.goto(f"{ui.url}/asset-groups/corpora", wait_until="load")
-        page.get_by_text("Global asset lineage").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(3000)  # the graph lays itself out after the page has loaded
-        page.screenshot(path=str(shots / "asset-graph.png"))
+        yield browser
         browser.close()
-    assert (shots / "asset-graph.png").stat().st_size > 10_000
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    yield page
+    page.close()
+
+
+def shot(page, name: str) -> None:
+    folder = Path(os.environ.get("DEID_SCREENSHOTS") or SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"))
+
+
+SCREENSHOTS = Path("/tmp/deid-ui-screenshots")
+
+
+RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
+
+
+def test_launch_partition_from_the_ui(ui, page):
+    before = {r["runId"] for r in ui.graphql(RUNS)["data"]["runsOrError"]["results"]}
+    page.goto(f"{ui.url}/assets/real_corpus", wait_until="load")
+    page.get_by_text("Materialize…").first.click()
+    page.get_by_text("Launch runs to materialize real_corpus").wait_for()
+    page.get_by_text("Select a partition or create one").click()
+    page.get_by_text("es", exact=True).first.click()
+    page.get_by_role("button", name="Launch 1 run").click()
+    deadline, run = time.time() + 240, None
+    while time.time() < deadline and run is None:
+        runs = ui.graphql(RUNS)["data"]["runsOrError"]["results"]
+        new = [r for r in runs if r["runId"] not in before]
+        if new and new[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+            run = new[0]
+        time.sleep(2)
+    assert run is not None and run["status"] == "SUCCESS"
+    assert {t["key"]: t["value"] for t in run["tags"]}["dagster/partition"] == "es"
+    page.goto(f"{ui.url}/assets/real_corpus", wait_until="load")
+    page.get_by_text("train_documents").wait_for(timeout=60_000)
+    shot(page, "asset-real-corpus")
+
+
+def test_privacy_review_reads_back_as_a_table(ui, page):
+    page.goto(f"{ui.url}/assets/privacy_review?view=partitions&partition=0.25%7Ces")
+    page.get_by_text("[Show Markdown]").first.click()
+    table = page.locator("table", has_text="verified").last
+    table.wait_for(timeout=60_000)
+    rows = [
+        [cell.inner_text().strip() for cell in row.locator("th, td").all()]
+        for row in table.locator("tr").all()
+    ]
+    header = ["asset", "partition", "data version", "code", "Dagster run", "MLflow run", "time"]
+    assert rows[0] == [*header, "verified"]
+    assert rows[1][:2] == ["synthetic_ner_model", "0.25|es"]
+    assert rows[-1][:2] == ["real_corpus_files", "es"]
+    assert all(len(row) == 8 and row[-1] == "yes" for row in rows[1:])
+    shot(page, "privacy-review")
+
+
+def test_blocked_partition_shows_as_blocked(ui, page):
+    page.goto(f"{ui.url}/assets/synthetic_text?view=partitions&partition=0.05%7Csv")
+    page.get_by_text("BLOCKED: phi_replay_excess").wait_for(timeout=60_000)
+    shot(page, "blocked-partition")
+    page.goto(f"{ui.url}/assets/synthetic_text?view=checks")
+    check = page.get_by_text("leak_gate").first
+    check.wait_for(timeout=60_000)
+    page.get_by_text("Failed").first.wait_for(timeout=30_000)
+
+
+def test_launchpad_describes_the_config(ui, page):
+    page.goto(f"{ui.url}/assets/synthetic_text")
+    materialize = page.get_by_role("button", name="Materialize…")
+    materialize.wait_for(timeout=60_000)
+    box = materialize.bounding_box()
+    page.mouse.click(box["x"] + box["width"] + 14, box["y"] + box["height"] / 2)  # its menu
+    page.get_by_text("Open launchpad").click()
+    page.get_by_text("max_excess_phi_replay").first.click()
+    page.get_by_text("Leak gate: the largest share of the LLM's training PHI").first.wait_for()
+    assert page.get_by_text("max_excess_phi_replay: 0.1").count() == 1  # the default, shown
+    shot(page, "launchpad")
+
+
+def test_graph_and_report_screenshots(ui, page):
+    page.goto(f"{ui.url}/assets/ablation_report?view=partitions&partition=es")
+    page.get_by_text("synthetic token F1").first.wait_for(timeout=60_000)
+    shot(page, "ablation-report")
+    # The global lineage opens with its groups collapsed; the shareable model's own lineage shows
+    # the chain back to the real corpus files, expanded.
+    page.goto(
+        f"{ui.url}/assets/synthetic_ner_model?view=lineage&lineageScope=upstream&lineageDepth=10"
+    )
+    page.get_by_text("real_corpus_files").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)  # the graph lays itself out after the page has loaded
+    shot(page, "asset-graph")

@@ -21,7 +21,7 @@ from dagster import (
 )
 
 from deid_platform.ablations import MODES, Mode
-from deid_platform.configs import NerTrainingConfig, SyntheticCorpusConfig, SyntheticTextConfig
+from deid_platform.configs import SyntheticCorpusConfig, SyntheticNerConfig, SyntheticTextConfig
 from deid_platform.conventions import REFRESH, fraction_asset
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
@@ -221,7 +221,7 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
     )
     def _ner(
         context: AssetExecutionContext,
-        config: NerTrainingConfig,
+        config: SyntheticNerConfig,
         store: ArtifactStore,
         tracking: MlflowTracking,
         compute: Compute,
@@ -229,14 +229,18 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
     ) -> MaterializeResult:
         with asset_run(context, store, tracking, config) as run:
             language = run.partition.language
+            synthetic = store.read_corpus(corpus, run.partition)
+            real = sum(len(d.text) for d in store.read_subset(run.partition))
+            scale = real / max(1, sum(len(d.text) for d in synthetic))
             scores, sha, metadata = train_ner_model(
                 run,
                 config,
                 compute,
                 launcher,
-                store.read_corpus(corpus, run.partition),
+                synthetic,
                 store.read_split(language, "test"),
                 label_set(store.read_split(language, "train")),
+                scale if config.match_annotator_updates else 1.0,
             )
             real = store.scores("annotator_model", run.partition)
             comparison = {}
