@@ -373,7 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--train", type=Path, required=True)
     train.add_argument("--dev", type=Path)
     train.add_argument("--format", choices=FORMATS, default="brat")
-    train.add_argument("--preset", choices=["embedded", "gpu", "pretrained"], default="embedded")
+    train.add_argument(
+        "--preset", choices=["embedded", "gpu", "pretrained", "paper"], default="embedded"
+    )
     train.add_argument("--model", help="local directory or hub id for --preset pretrained")
     train.add_argument("--epochs", type=float)
     train.add_argument("--min-steps", type=int, help="at least this many optimizer steps")

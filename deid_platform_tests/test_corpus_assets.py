@@ -94,3 +94,47 @@ def test_changed_file_changes_only_that_languages_data_version(platform):
     ann.write_text(ann.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     after = versions()
     assert after["es"] == before["es"] and after["sv"] != before["sv"]
+
+
+def test_real_corpus_refuses_a_corpus_that_lost_its_annotations(tmp_path, monkeypatch):
+    """A lenient read skips malformed spans; when too many are gone the corpus is refused, since
+    a model trained on it would learn that PHI is not PHI."""
+    from dagster import DagsterInstance
+
+    from deid_platform.core.surrogates import write_demo_corpus
+    from deid_platform.store import Partition
+    from deid_platform_tests.conftest import materialize_assets, temporary_resources
+
+    corpus = tmp_path / "es"
+    write_demo_corpus("es", corpus, seed=5, sizes={"train": 6, "dev": 2, "test": 2})
+    for ann in sorted((corpus / "train").glob("*.ann"))[:3]:
+        # Shifted offsets: the quoted text no longer matches the note.
+        lines = ann.read_text(encoding="utf-8").splitlines()
+        shifted = []
+        for line in lines:
+            ann_id, middle, quoted = line.split("\t")
+            label, start, end = middle.split(" ")
+            shifted.append(f"{ann_id}\t{label} {int(start) + 1} {int(end) + 1}\t{quoted}")
+        ann.write_text("\n".join(shifted) + "\n", encoding="utf-8")
+    monkeypatch.setenv("DEID_CORPUS_ES", str(corpus))
+    graph = definitions(temporary_resources(tmp_path))
+    instance = DagsterInstance.ephemeral()
+
+    def run(share):
+        config = {"lenient": True, "max_dropped_span_share": share}
+        return materialize_assets(
+            graph,
+            instance,
+            ["real_corpus"],
+            Partition("es"),
+            {"ops": {"real_corpus": {"config": config}}},
+            raise_on_error=False,
+        )
+
+    refused = run(0.01)
+    assert not refused.success
+    (failure,) = refused.get_step_failure_events()
+    assert "spans were malformed and dropped" in str(failure.event_specific_data.error)
+    assert latest(instance, "real_corpus", "es") is None
+    accepted = run(1.0)
+    assert accepted.success and metadata(instance, "real_corpus", "es")["dropped_spans"] > 0

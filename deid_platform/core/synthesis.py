@@ -124,13 +124,14 @@ def generate_documents(
     train: Sequence[Document],
     prompt_docs: Sequence[Document],
     sampling: Sampling,
-    batch_size: int = 64,
+    batch_size: int | None = 64,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[Document], dict[str, float | int]]:
     """Synthetic notes, unannotated: `volume` times the training documents' tokens (in the
     generator's tokens), each sample capped at a length drawn from the real length distribution.
-    Documents keep the plan's order (see `select_volume`)."""
+    Documents keep the plan's order (see `select_volume`). `batch_size` None: as many samples as
+    the free memory holds."""
     from deid_platform.core.lm.generation import generate_batched
     from deid_platform.core.lm.training import document_ids
 
@@ -179,6 +180,7 @@ def generate_documents(
         "median_characters": statistics.median(len(d.text) for d in documents) if documents else 0,
         "real_median_characters": statistics.median(len(d.text) for d in train),
         "volume_characters": round(sum(len(d.text) for d in documents) / max(1, real_chars), 3),
+        "generation_dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
         "generation_seconds": round(seconds, 2),
         "generation_tokens_per_second": round(new_tokens / seconds, 1) if seconds else 0.0,
         **{

@@ -80,6 +80,12 @@ def real_corpus(
     counts and hashes only."""
     with asset_run(context, store, tracking, config) as run:
         source = settings.CorpusSource.for_language(run.partition.language)
+        if not source.path.exists():
+            raise Failure(
+                f"{source.path}: no corpus there; point DEID_CORPUS_"
+                f"{run.partition.language.upper()} at one, or write the demo corpora with "
+                "`deid demo-corpus --defaults`"
+            )
         given = read_splits(source.path, source.format, lenient=config.lenient)
         warnings = sum(len(c.warnings) for c in given.values())
         dropped = sum(c.dropped_spans for c in given.values())
