@@ -145,9 +145,11 @@ def collect(store, language, fractions, ablations, outcome) -> list[dict]:  # no
                 rows.append({"fraction": fraction, "mode": mode.name, "left_out": row})
                 continue
             audit = store.privacy_audit(mode.reads(partition, "text")).figures
+            annotation = store.annotation(mode.key("synthetic_corpus"), partition).stats
             rows.append(
                 {
                     **row.to_dict(),
+                    "label_jsd_vs_real": annotation["label_jsd_vs_real"],
                     "ngram_recall_5": audit["ngram_recall_5"],
                     "phi_replay_excess": audit["phi_replay_excess.all"],
                     "mia_loss_auc": audit["mia_loss_auc"],
@@ -198,6 +200,7 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
         "strict F1 real -> synthetic",
         "strict ratio",
         "binary recall real -> synthetic",
+        "label JSD",
         "5-gram recall",
         "PHI replay excess",
         "MIA AUC",
@@ -208,7 +211,7 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
         paper = PAPER.get(r["fraction"]) if r["mode"] == "total" else None
         paper_cell = f"{paper[0]:.3f} -> {paper[1]:.3f}" if paper else ""
         if "left_out" in r:
-            cells.append([r["fraction"], r["mode"], paper_cell, r["left_out"], *[""] * 8])
+            cells.append([r["fraction"], r["mode"], paper_cell, r["left_out"], *[""] * 9])
             continue
         cells.append(
             [
@@ -220,13 +223,14 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
                 f"{r['real_strict_f1']:.3f} -> {r['synthetic_strict_f1']:.3f}",
                 r["strict_f1_ratio"],
                 f"{r['real_binary_recall']:.3f} -> {r['synthetic_binary_recall']:.3f}",
+                r["label_jsd_vs_real"],
                 r["ngram_recall_5"],
                 r["phi_replay_excess"],
                 r["mia_loss_auc"],
                 r["seconds"],
             ]
         )
-    numeric = [False, False, False, False, True, False, True, False, True, True, True, True]
+    numeric = [False, False, False, False, True, False, True, False, True, True, True, True, True]
     lines = [
         f"`{' '.join(['python -m benchmarks.reproduce_paper', *sys.argv[1:]])}` on "
         f"{Path(args.corpus).name}, preset {args.preset}, volume {args.volume}x, "

@@ -18,51 +18,13 @@ import sys
 import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from benchmarks.common import emit, machine
 from deid_platform.core.lm.model import train_lm_tokenizer
-from deid_platform.core.lm.training import document_ids, document_nll
+from deid_platform.core.lm.training import document_nll
 from deid_platform.core.surrogates import generate_corpus
-
-
-def whole_batch_nll(model, tokenizer, texts, context, batch_size):
-    """The scoring before chunking: float32 logits of the whole batch, then the losses."""
-    pieces = [
-        (i, ids[s : s + context])
-        for i, ids in enumerate(document_ids(tokenizer, texts))
-        for s in range(0, max(1, len(ids) - 1), context)
-        if len(ids[s : s + context]) > 1
-    ]
-    pieces.sort(key=lambda p: len(p[1]))
-    totals = [0.0 for _ in texts]
-    with torch.inference_mode():
-        for first in range(0, len(pieces), batch_size):
-            batch = pieces[first : first + batch_size]
-            width = max(len(p) for _, p in batch)
-            ids = torch.full((len(batch), width), tokenizer.pad_token_id)
-            mask = torch.zeros_like(ids)
-            for row, (_, piece) in enumerate(batch):
-                ids[row, : len(piece)], mask[row, : len(piece)] = torch.tensor(piece), 1
-            logits = model(input_ids=ids, attention_mask=mask).logits.float()
-            losses = torch.nn.functional.cross_entropy(
-                logits[:, :-1].transpose(1, 2), ids[:, 1:], reduction="none"
-            )
-            for row, (index, _) in enumerate(batch):
-                totals[index] += float((losses[row] * mask[row, 1:]).sum())
-    return totals
-
-
-def allocator_peak(run) -> int:
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        run()
-    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
-    held = peak = 0
-    for event in sorted(events, key=lambda e: e.start_ns()):
-        held += event.nbytes()
-        peak = max(peak, held)
-    return peak
+from deid_platform_tests.scoring_reference import peak_bytes, whole_batch_nll
 
 
 def worker(args: argparse.Namespace, chunk: int) -> dict:
@@ -88,7 +50,8 @@ def worker(args: argparse.Namespace, chunk: int) -> dict:
                 nll
                 for nll, _ in document_nll(model, tokenizer, texts, args.context, args.batch, chunk)
             ]
-        return whole_batch_nll(model, tokenizer, texts, args.context, args.batch)
+        whole = whole_batch_nll(model, tokenizer, texts, args.context, args.batch)
+        return [nll for nll, _ in whole]
 
     document_nll(model, tokenizer, texts[:1], 16, 1, 16)  # warm-up: lazy inits, thread pools
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -98,7 +61,7 @@ def worker(args: argparse.Namespace, chunk: int) -> dict:
     rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     return {
         "chunk_tokens": chunk or None,
-        "allocator_peak_mb": round(allocator_peak(score) / 2**20, 1),
+        "allocator_peak_mb": round(peak_bytes(score) / 2**20, 1),
         "rss_growth_mb": round(rss_growth / 1024, 1),
         "seconds": round(seconds, 2),
         "nll_sum": sum(losses),

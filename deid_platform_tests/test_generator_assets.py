@@ -22,14 +22,17 @@ def test_base_llm_never_depends_on_real_data(platform):
     assert version.source.endswith("/storage/base_llm/es/model")
 
 
-def test_adapted_llm_is_a_lora_adapter_with_perplexities(platform):
+def test_adapted_llm_is_fully_fine_tuned_with_perplexities(platform):
+    """The embedded preset adapts every weight (LoRA, the paper's method, is tested through the
+    pretrained and paper presets in test_lm_architectures)."""
     root, instance, _, uri = platform
     meta = metadata(instance, "adapted_llm", "1.0|sv")
-    assert meta["method"] == "lora" and meta["trainable_parameters"] > 0
-    assert meta["dev_perplexity"] > 1 and meta["dev_perplexity_base"] > 1
-    assert (root / "storage/adapted_llm/sv/1.0/model/adapter_config.json").exists()
+    assert meta["method"] == "full" and meta["trainable_parameters"] > 10_000
+    assert meta["dev_perplexity"] < meta["dev_perplexity_base"]
+    model = root / "storage/adapted_llm/sv/1.0/model"
+    assert (model / "config.json").exists() and not (model / "adapter_config.json").exists()
     run = MlflowClient(uri).get_run(meta["mlflow_run_id"])
-    assert run.data.params["preset.lora_r"] == "8" and run.data.params["preset.lora_alpha"] == "32"
+    assert run.data.params["preset.full_finetune"] == "True"
 
 
 def test_synthetic_text_and_corpus_files_provenance_and_stats(platform):

@@ -1,5 +1,7 @@
 """LM core: tokenizer, packing, pre-training, LoRA adaptation, batched generation, save/load."""
 
+import copy
+import dataclasses
 import hashlib
 import math
 
@@ -29,6 +31,7 @@ PRESET = get_lm_preset(
     batch_size=8,
     adapt_epochs=2,
 )
+LORA = dataclasses.replace(PRESET, full_finetune=False)
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +83,23 @@ def test_pretraining_lowers_perplexity(base, texts):
     assert after < before / 2
 
 
+def test_a_one_step_run_is_not_spent_warming_up(base, texts):
+    """A run shorter than the warm-up still trains: its first step is not at learning rate 0."""
+    model = copy.deepcopy(base[0])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    one_batch = dataclasses.replace(PRESET, batch_size=512, warmup_steps=50)
+    stats = train_causal_lm(
+        model, base[1], texts[1], one_batch, epochs=1, learning_rate=1e-3, seed=0
+    )
+    assert stats.steps == 1
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
 def test_lora_trains_only_the_adapter_and_saves_and_loads(tmp_path, base, texts):
     model, tokenizer = base
     save_lm(model, tokenizer, tmp_path / "base")
     frozen = {k: v.clone() for k, v in model.state_dict().items()}
-    adapted, stats, trainable = adapt(model, tokenizer, texts[1], PRESET, seed=0)
+    adapted, stats, trainable = adapt(model, tokenizer, texts[1], LORA, seed=0)
     # r=8 on q, k, v, o (48x48) and gate, up (48->96), down (96->48), in 1 layer... per layer:
     per_layer = 4 * 8 * (48 + 48) + 2 * 8 * (48 + 96) + 8 * (96 + 48)
     assert trainable == PRESET.layers * per_layer

@@ -6,12 +6,12 @@ import math
 
 import pytest
 import torch
-from torch.profiler import ProfilerActivity, profile
 from transformers import LlamaConfig, LlamaForCausalLM
 
 from deid_platform.core.lm.model import train_lm_tokenizer
-from deid_platform.core.lm.training import document_ids, document_nll
+from deid_platform.core.lm.training import document_nll
 from deid_platform.core.surrogates import generate_corpus
+from deid_platform_tests.scoring_reference import peak_bytes, whole_batch_nll
 from deid_platform_tests.tiny_models import CAUSAL_LMS, causal_lm
 
 VOCAB = 50_000
@@ -21,34 +21,6 @@ CONTEXT = 256
 @pytest.fixture(scope="module")
 def texts():
     return [d.text for d in generate_corpus("sv", seed=4, sizes={"t": 16})["t"]]
-
-
-def whole_batch_nll(model, tokenizer, texts, context, batch_size):
-    """The scoring this replaces: float32 logits of the whole batch, then the losses."""
-    pieces = [
-        (i, ids[s : s + context])
-        for i, ids in enumerate(document_ids(tokenizer, texts))
-        for s in range(0, max(1, len(ids) - 1), context)
-        if len(ids[s : s + context]) > 1
-    ]
-    pieces.sort(key=lambda p: len(p[1]))
-    totals = [[0.0, 0] for _ in texts]
-    with torch.inference_mode():
-        for first in range(0, len(pieces), batch_size):
-            batch = pieces[first : first + batch_size]
-            width = max(len(p) for _, p in batch)
-            ids = torch.full((len(batch), width), tokenizer.pad_token_id)
-            mask = torch.zeros_like(ids)
-            for row, (_, piece) in enumerate(batch):
-                ids[row, : len(piece)], mask[row, : len(piece)] = torch.tensor(piece), 1
-            logits = model(input_ids=ids, attention_mask=mask).logits.float()
-            losses = torch.nn.functional.cross_entropy(
-                logits[:, :-1].transpose(1, 2), ids[:, 1:], reduction="none"
-            )
-            for row, (index, _) in enumerate(batch):
-                totals[index][0] += float((losses[row] * mask[row, 1:]).sum())
-                totals[index][1] += int(mask[row, 1:].sum())
-    return [tuple(t) for t in totals]
 
 
 def assert_same(chunked, whole):
@@ -66,19 +38,6 @@ def test_chunked_losses_equal_whole_batch_losses(name, texts):
     # Windows of 40 tokens, batches of 3 of unequal length (padding), chunks that split rows.
     chunked = document_nll(model, tokenizer, texts[:5], 40, batch_size=3, chunk_tokens=7)
     assert_same(chunked, whole_batch_nll(model, tokenizer, texts[:5], 40, 3))
-
-
-def peak_bytes(score) -> int:
-    """The most CPU memory torch's allocator held at once while `score` ran, beyond what was
-    allocated before (the model): from the profiler's allocation and free events, in order."""
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        score()
-    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
-    held = peak = 0
-    for event in sorted(events, key=lambda e: e.start_ns()):
-        held += event.nbytes()
-        peak = max(peak, held)
-    return peak
 
 
 @pytest.fixture(scope="module")

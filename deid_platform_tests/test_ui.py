@@ -189,7 +189,8 @@ def test_launch_partition_from_the_ui(ui, page):
 def test_privacy_review_reads_back_as_a_table(ui, page):
     page.goto(f"{ui.url}/assets/privacy_review?view=partitions&partition=0.25%7Ces")
     page.get_by_text("[Show Markdown]").first.click()
-    table = page.locator("table", has_text="verified").last
+    # The dialog's table: the partition's own metadata view shows a truncated preview beside it.
+    table = page.get_by_role("dialog").locator("table", has_text="verified")
     table.wait_for(timeout=60_000)
     rows = [
         [cell.inner_text().strip() for cell in row.locator("th, td").all()]

@@ -60,6 +60,11 @@ def train(
     use_cpu = not on_cuda(device)
     half = resolve_precision(precision, device).dtype
     steps_per_epoch = max(1, -(-len(dataset) // schedule.batch_size))
+    # At most one epoch and half the run: a run no longer than its warm-up would take its first
+    # step at learning rate 0, and a one-step run would learn nothing.
+    warmup = min(
+        schedule.warmup_steps, steps_per_epoch, int(schedule.epochs * steps_per_epoch) // 2
+    )
     callbacks: list[TrainerCallback] = [ReportLoss(report)]
     if max_seconds is not None:
         callbacks.append(TimeBudget(max_seconds))
@@ -69,7 +74,7 @@ def train(
             num_train_epochs=schedule.epochs,
             per_device_train_batch_size=schedule.batch_size,
             learning_rate=schedule.learning_rate,
-            warmup_steps=min(schedule.warmup_steps, steps_per_epoch),
+            warmup_steps=warmup,
             weight_decay=schedule.weight_decay,
             lr_scheduler_type=schedule.scheduler,
             logging_steps=max(1, steps_per_epoch // schedule.logs_per_epoch),

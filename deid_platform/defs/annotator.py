@@ -16,7 +16,7 @@ from deid_platform.tracking import MlflowTracking
     deps=["training_subset", "real_corpus"],
     group_name="annotator",
     kinds={"pytorch", "mlflow"},
-    code_version="1",
+    code_version="2",
     pool="training",
     check_specs=[f1_floor_check("annotator_model")],
 )

@@ -77,7 +77,7 @@ def base_llm(
     deps=["base_llm", "training_subset", "real_corpus"],
     group_name="generator",
     kinds={"pytorch", "mlflow"},
-    code_version="1",
+    code_version="2",
     pool="training",
 )
 def adapted_llm(

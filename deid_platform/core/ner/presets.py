@@ -33,7 +33,7 @@ class NerPreset(Preset):
     )
     batch_size: int = setting(8, "Windows per optimizer step.")
     learning_rate: float = setting(1e-3, "Peak learning rate (linear decay after warm-up).")
-    warmup_steps: int = setting(50, "Linear warm-up steps.")
+    warmup_steps: int = setting(50, "Linear warm-up steps (at most one epoch and half the run).")
     weight_decay: float = setting(0.01, "AdamW weight decay.")
     dropout: float = setting(0.0, "Dropout of the encoder.")
     model_name_or_path: str | None = setting(
