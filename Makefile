@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTHON ?= python3
-VAR := $(CURDIR)/var
+VAR := $(or $(DEID_VAR),$(CURDIR)/var)
 export DAGSTER_HOME ?= $(VAR)/dagster
 # Two threads on two cores collapse as soon as anything else runs (see ENVIRONMENT.md).
 export OMP_NUM_THREADS ?= 1

@@ -150,6 +150,7 @@ def collect(store, language, fractions, ablations, outcome) -> list[dict]:  # no
                 {
                     **row.to_dict(),
                     "label_jsd_vs_real": annotation["label_jsd_vs_real"],
+                    "under_represented_labels": annotation["under_represented_labels"],
                     "ngram_recall_5": audit["ngram_recall_5"],
                     "phi_replay_excess": audit["phi_replay_excess.all"],
                     "mia_loss_auc": audit["mia_loss_auc"],
@@ -237,6 +238,13 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
         f"{args.threads} threads: {seconds / 60:.1f} minutes in all.",
         "",
         table(header, cells, numeric),
+        "",
+    ]
+    lines += [
+        f"- under-represented in the synthetic corpus, {r['fraction']} {r['mode']}: "
+        + (", ".join(r["under_represented_labels"]) or "none")
+        for r in rows
+        if "left_out" not in r
     ]
     lines += [f"- blocked {part}: {why}" for part, why in blocked.items()]
     return "\n".join(lines)

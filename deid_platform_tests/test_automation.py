@@ -12,10 +12,11 @@ from dagster import (
     evaluate_automation_conditions,
 )
 
+from deid_platform.conventions import REFRESH
 from deid_platform.core.surrogates import write_demo_corpus
 from deid_platform.pipeline import definitions
 from deid_platform.store import Partition
-from deid_platform_tests.conftest import materialize_assets, temporary_resources
+from deid_platform_tests.conftest import copy_platform, materialize_assets, temporary_resources
 
 
 def small_platform(tmp_path, monkeypatch):
@@ -75,23 +76,52 @@ def test_same_data_rematerialized_requests_nothing_downstream(tmp_path, monkeypa
     assert rematerialize_same_corpus(graph, instance, run) == set()
 
 
+def with_condition(graph, key: AssetKey, condition) -> Definitions:
+    """The platform's definitions with another automation condition on one asset."""
+    replace = lambda spec: spec.replace_attributes(automation_condition=condition)  # noqa: E731
+    assets = [
+        a.map_asset_specs(replace) if getattr(a, "key", None) == key else a for a in graph.assets
+    ]
+    return Definitions(assets=assets, jobs=graph.jobs, resources=graph.resources)
+
+
 def test_eager_would_have_retrained_on_the_same_data(tmp_path, monkeypatch):
     """The contrast that makes the test above mean something."""
     graph, instance, observe, run = small_platform(tmp_path, monkeypatch)
-    eager_spec = lambda spec: spec.replace_attributes(  # noqa: E731
-        automation_condition=AutomationCondition.eager()
-    )
-    assets = [
-        a.map_asset_specs(eager_spec)
-        if getattr(a, "key", None) == AssetKey("training_subset")
-        else a
-        for a in graph.assets
-    ]
-    eager = Definitions(assets=assets, jobs=graph.jobs, resources=graph.resources)
+    eager = with_condition(graph, AssetKey("training_subset"), AutomationCondition.eager())
     observe()
     # Every fraction of the language, the materialized one included: four trainings for nothing.
     expected = {f"{fraction}|es" for fraction in ("0.05", "0.25", "0.5", "1.0")}
     assert rematerialize_same_corpus(eager, instance, run) == expected
+
+
+def report_requested_after_wiping(platform, dest, condition, wiped: list[str]) -> set:
+    """The partitions of ablation_report requested on the tick after `wiped` lost their
+    materializations, in a copy of the platform (the first tick only records the state)."""
+    _, instance, resources, _ = copy_platform(platform, dest)
+    graph = definitions(resources)
+    report = AssetKey("ablation_report")
+    if condition is not None:
+        graph = with_condition(graph, report, condition)
+    selection = AssetSelection.assets(report)
+    first = evaluate_automation_conditions(defs=graph, instance=instance, asset_selection=selection)
+    instance.wipe_assets([AssetKey(k) for k in wiped])
+    second = evaluate_automation_conditions(
+        defs=graph, instance=instance, asset_selection=selection, cursor=first.cursor
+    )
+    instance.dispose()
+    return second.get_requested_partitions(report)
+
+
+def test_reports_wait_for_a_synthetic_model_not_for_every_ablation(platform, tmp_path):
+    """The ablations ran at one fraction only, as they run on demand: a missing report is
+    requested all the same, where the refresh condition of the training assets would wait for
+    every fraction's ablations for ever; without a synthetic model there is nothing to report."""
+    report = ["ablation_report"]
+    assert report_requested_after_wiping(platform, tmp_path / "a", None, report) == {"es", "sv"}
+    assert report_requested_after_wiping(platform, tmp_path / "b", REFRESH, report) == set()
+    no_model = [*report, "synthetic_ner_model"]
+    assert report_requested_after_wiping(platform, tmp_path / "c", None, no_model) == set()
 
 
 def test_automation_sensor_runs_from_the_start_and_training_shares_a_pool():

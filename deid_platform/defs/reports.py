@@ -11,7 +11,7 @@ from dagster import (
 )
 
 from deid_platform.ablations import MODES
-from deid_platform.conventions import language_asset
+from deid_platform.conventions import REPORT, language_asset
 from deid_platform.core.ablation import AblationRow, markdown_table, per_label, plot_png, summary
 from deid_platform.core.markdown import table
 from deid_platform.metadata import rows_table
@@ -34,6 +34,7 @@ from deid_platform.tracking import MlflowTracking
     group_name="reports",
     kinds={"python", "mlflow"},
     code_version="2",
+    automation_condition=REPORT,
 )
 def ablation_report(
     context: AssetExecutionContext, store: ArtifactStore, tracking: MlflowTracking
