@@ -8,4 +8,4 @@ from dagster.components import load_from_defs_folder
 
 @definitions
 def defs() -> Definitions:
-    return load_from_defs_folder(project_root=Path(__file__).resolve().parents[1])
+    return load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
