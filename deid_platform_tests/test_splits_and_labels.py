@@ -28,7 +28,7 @@ def test_subset_size_rounds_up_and_never_empty():
 def test_given_splits_are_kept_and_test_is_carved_from_dev():
     given = {"train": Corpus(docs(8, "t")), "dev": Corpus(docs(7, "v"))}
     splits, derived = assign_splits(given, seed=3)
-    assert [len(splits[s]) for s in ("train", "dev", "test")] == [8, 4, 3]
+    assert [len(splits[s]) for s in ("train", "dev", "test")] == [8, 3, 4]
     assert derived == {"dev_from_train": False, "test_from_dev": True, "split_by_hash": False}
     # Dev prompts the generator: the carved test split shares no document with it.
     assert not {d.id for d in splits["dev"]} & {d.id for d in splits["test"]}

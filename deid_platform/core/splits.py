@@ -57,7 +57,10 @@ def assign_splits(
                 "corpus", None, "no test split and too few dev documents to carve one"
             )
         pool = _order(docs["dev"], seed, "test")
-        docs["test"], docs["dev"] = pool[: len(pool) // 2], pool[len(pool) // 2 :]
+        # The second half is test: until 2026-12 it was the prompt half, which supplied prompts
+        # and was never scored, while the first half chose epochs, decodings and generators. So
+        # the settings were chosen on what is now dev, and the test half is fresh.
+        docs["dev"], docs["test"] = pool[: len(pool) // 2], pool[len(pool) // 2 :]
         derived["test_from_dev"] = True
     for name in SPLITS:
         docs[name].sort(key=lambda d: d.id)
