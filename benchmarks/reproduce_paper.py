@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import SHARED_DATA, emit, machine
+from deid_platform.core.preset import PRESET_NAMES
 
 # Vakili et al. (2025), MEDDOCAN, token F1 of the real annotator -> the synthetic NER model
 # (the paper's largest fraction is 95 %).
@@ -34,11 +35,6 @@ PAPER = {
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 MARKERS = ("<!-- reproduce_paper:start -->", "<!-- reproduce_paper:end -->")
-MODELS = (
-    "synthetic_ner_model",
-    "llm_only/synthetic_ner_model",
-    "annotator_only/synthetic_ner_model",
-)
 
 
 def parse() -> argparse.Namespace:
@@ -48,8 +44,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--language", default="es")
     parser.add_argument("--fractions", default="0.05,0.25,0.5,1.0")
     parser.add_argument("--ablation-fraction", default="0.25", help="'' for none")
+    parser.add_argument("--recipe", default="reproduce", help="a recipe in recipes/ or a YAML path")
     parser.add_argument("--volume", type=float, default=4.0)
-    parser.add_argument("--preset", default="embedded", choices=["embedded", "gpu"])
+    parser.add_argument(
+        "--preset", choices=PRESET_NAMES, help="every model asset's preset (default: the recipe's)"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="benchmarks/out/reproduction")
     parser.add_argument("--no-results", action="store_true", help="leave RESULTS.md alone")
@@ -84,19 +83,12 @@ def main() -> None:
     from dagster import DagsterInstance
 
     from deid_platform import settings
-    from deid_platform.pipeline import run_pipeline
-    from deid_platform.store import ArtifactStore
+    from deid_platform.plumbing.store import ArtifactStore
+    from deid_platform.runners.pipeline import run_pipeline
+    from deid_platform.study.recipes import load_recipe
 
-    run_config = {
-        "ops": {
-            "synthetic_text": {"config": {"volume": args.volume}},
-            "base_llm": {"config": {"preset": args.preset}},
-            **{
-                name.replace("/", "__"): {"config": {"preset": args.preset}}
-                for name in ("annotator_model", *MODELS)
-            },
-        }
-    }
+    recipe = load_recipe(args.recipe, preset=args.preset)
+    run_config = recipe.with_config("synthetic_text", volume=args.volume).run_config()
     started = time.time()
     settings.dagster_home()
     with DagsterInstance.get() as instance:
@@ -120,7 +112,8 @@ def main() -> None:
         {
             "benchmark": "reproduce_paper",
             "corpus": Path(args.corpus).name,
-            "preset": args.preset,
+            "recipe": recipe.name,
+            "preset": recipe.assets["base_llm"].get("preset"),
             "volume": args.volume,
             "seconds": round(seconds, 1),
             "blocked": outcome.blocked,
@@ -131,14 +124,14 @@ def main() -> None:
 
 
 def collect(store, language, fractions, ablations, outcome) -> list[dict]:  # noqa: ANN001
-    from deid_platform.ablations import MODES
-    from deid_platform.store import Partition
+    from deid_platform.partitions import Partition
+    from deid_platform.study.modes import MODES
 
     rows = []
     for fraction in fractions:
         partition = Partition(language, fraction)
         for mode in MODES:
-            if mode.name != "total" and fraction not in ablations:
+            if not mode.automated and fraction not in ablations:
                 continue
             row = mode.row(store, partition)
             if isinstance(row, str):
@@ -167,7 +160,8 @@ def write_predictions(store, language, rows, out: Path) -> None:  # noqa: ANN001
     from deid_platform.core.formats.brat import write_brat
     from deid_platform.core.ner.model import load_model
     from deid_platform.core.ner.predict import predict_documents
-    from deid_platform.store import Partition
+    from deid_platform.partitions import Partition
+    from deid_platform.study.modes import MODES
 
     test = store.read_split(language, "test")
     write_brat(test, out / "gold")
@@ -175,12 +169,8 @@ def write_predictions(store, language, rows, out: Path) -> None:  # noqa: ANN001
         if "left_out" in row:
             continue
         partition = Partition(language, row["fraction"])
-        names = [
-            "annotator_model",
-            "synthetic_ner_model"
-            if row["mode"] == "total"
-            else f"{row['mode']}/synthetic_ner_model",
-        ]
+        mode = next(m for m in MODES if m.name == row["mode"])
+        names = ["annotator_model", mode.key("synthetic_ner_model").to_user_string()]
         for name in names:
             target = out / name.replace("/", "__") / row["fraction"]
             if not target.exists():
@@ -191,6 +181,7 @@ def write_predictions(store, language, rows, out: Path) -> None:  # noqa: ANN001
 
 def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
     from deid_platform.core.markdown import table
+    from deid_platform.study.modes import MAIN
 
     header = [
         "fraction",
@@ -209,7 +200,7 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
     ]
     cells = []
     for r in rows:
-        paper = PAPER.get(r["fraction"]) if r["mode"] == "total" else None
+        paper = PAPER.get(r["fraction"]) if r["mode"] == MAIN.name else None
         paper_cell = f"{paper[0]:.3f} -> {paper[1]:.3f}" if paper else ""
         if "left_out" in r:
             cells.append([r["fraction"], r["mode"], paper_cell, r["left_out"], *[""] * 9])
@@ -234,7 +225,7 @@ def render(rows, blocked, args, seconds) -> str:  # noqa: ANN001
     numeric = [False, False, False, False, True, False, True, False, True, True, True, True, True]
     lines = [
         f"`{' '.join(['python -m benchmarks.reproduce_paper', *sys.argv[1:]])}` on "
-        f"{Path(args.corpus).name}, preset {args.preset}, volume {args.volume}x, "
+        f"{Path(args.corpus).name}, recipe {args.recipe}, volume {args.volume}x, "
         f"{args.threads} threads: {seconds / 60:.1f} minutes in all.",
         "",
         table(header, cells, numeric),

@@ -16,7 +16,9 @@ from deid_platform import settings
 from deid_platform.core.documents import CorpusError, Document
 from deid_platform.core.errors import UserError
 from deid_platform.core.formats import FORMATS, read_corpus, validate_corpus, write_corpus
+from deid_platform.core.ner.presets import NerPreset
 from deid_platform.core.outputs import check_output, output_directory
+from deid_platform.core.preset import PRESET_NAMES, add_flags, overrides
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -96,7 +98,7 @@ def ensure_demo_corpora(languages: list[str]) -> None:
 
 def _dagster_home(args: argparse.Namespace) -> int:
     """Prepares the instance and the MLflow store before any step runs (`make ui`)."""
-    from deid_platform.tracking import MlflowTracking
+    from deid_platform.plumbing.tracking import MlflowTracking
 
     home = settings.dagster_home()
     tracking = MlflowTracking(
@@ -106,19 +108,6 @@ def _dagster_home(args: argparse.Namespace) -> int:
     tracking.experiment_id()
     print(home)
     return 0
-
-
-# The demo's one departure from the assets' defaults: 1x synthetic volume instead of the paper's
-# 4x, so that the whole graph for two languages and four fractions fits in 10 minutes on 2 cores.
-# The demo corpora are 200 notes from templates: fully fine-tuned on them, the embedded LM replays
-# enough of their PHI that the leak gate blocked 6 of the 8 demo partitions (excess 0.102 to
-# 0.128 > 0.1), so the demo adapts with LoRA; on MEDDOCAN full fine-tuning passes the gate.
-DEMO_RUN_CONFIG = {
-    "ops": {
-        "adapted_llm": {"config": {"full_finetune": False}},
-        "synthetic_text": {"config": {"volume": 1.0}},
-    }
-}
 
 
 def quiet_libraries() -> None:
@@ -143,17 +132,20 @@ def _demo(args: argparse.Namespace) -> int:
     quiet_libraries()
     from dagster import DagsterInstance
 
-    from deid_platform.pipeline import run_pipeline
-    from deid_platform.reporting import summary
+    from deid_platform.runners.pipeline import run_pipeline
+    from deid_platform.runners.summary import summary
+    from deid_platform.study.recipes import load_recipe
 
+    recipe = load_recipe(args.recipe)
     languages = args.languages.split(",") if args.languages else settings.languages()
     ensure_demo_corpora(languages)
     started = time.time()
     log_file = settings.var_dir() / "logs" / "demo.log"
-    print(f"demo run config: {json.dumps(DEMO_RUN_CONFIG)}; Dagster events: {log_file}")
+    run_config = recipe.run_config()
+    print(f"recipe {recipe.name}: {json.dumps(run_config)}; Dagster events: {log_file}")
     with DagsterInstance.get() as instance:
         outcome = run_pipeline(
-            instance, languages=languages, run_config=DEMO_RUN_CONFIG, log_file=log_file
+            instance, languages=languages, run_config=run_config, log_file=log_file
         )
         print(f"pipeline finished in {time.time() - started:.0f} s; {len(outcome.run_ids)} runs\n")
         print(summary(instance, languages))
@@ -187,14 +179,7 @@ def _ner_train(args: argparse.Namespace) -> int:
 
     inputs = [p for p in (args.train, args.dev, args.model) if p and Path(p).exists()]
     check_output(args.out, "ner train", inputs, args.overwrite)
-    preset = get_preset(
-        args.preset,
-        epochs=args.epochs,
-        min_steps=args.min_steps,
-        learning_rate=args.learning_rate,
-        batch_size=args.batch_size,
-        model_name_or_path=args.model,
-    )
+    preset = get_preset(args.preset, **overrides(args, NerPreset), model_name_or_path=args.model)
     train = _read(args.train, args.format, args.lenient)
     dev = _read(args.dev, args.format, args.lenient) if args.dev else None
 
@@ -309,16 +294,22 @@ def _deidentify(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home()))
-    from dagster import AssetKey, DagsterInstance
+    from dagster import DagsterInstance
 
-    from deid_platform.privacy_review import build_review, render_markdown
-    from deid_platform.store import ArtifactStore, Partition
+    from deid_platform.partitions import Partition
+    from deid_platform.plumbing.store import ArtifactStore
+    from deid_platform.study.modes import synthetic_ner_models
+    from deid_platform.study.review import build_review, render_markdown
 
+    models = {key.to_user_string(): key for key in synthetic_ner_models()}
+    if args.asset not in models:
+        print(f"deid audit: --asset must be one of {', '.join(models)}", file=sys.stderr)
+        return 2
     with DagsterInstance.get() as instance:
         try:
             review = build_review(
                 instance,
-                AssetKey.from_user_string(args.asset),
+                models[args.asset],
                 Partition(args.language, args.fraction),
                 ArtifactStore(root=str(settings.storage_root())),
                 settings.mlflow_tracking_uri(),
@@ -381,19 +372,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--train", type=Path, required=True)
     train.add_argument("--dev", type=Path)
     train.add_argument("--format", choices=FORMATS, default="brat")
-    train.add_argument(
-        "--preset", choices=["embedded", "gpu", "pretrained", "paper"], default="embedded"
-    )
+    train.add_argument("--preset", choices=PRESET_NAMES, default="embedded")
     train.add_argument("--model", help="local directory or hub id for --preset pretrained")
-    train.add_argument("--epochs", type=float)
-    train.add_argument("--min-steps", type=int, help="at least this many optimizer steps")
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--batch-size", type=int)
     train.add_argument("--max-minutes", type=float, help="stop training after this wall time")
     train.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
     train.add_argument("--out", type=Path, required=True)
     _lenient_option(train)
     _overwrite_option(train)
+    # Every preset setting is a flag (--epochs, --learning-rate...); --model names the encoder.
+    add_flags(train, NerPreset, skip=("model_name_or_path",))
     train.set_defaults(func=_ner_train)
     evaluate = ner.add_parser("evaluate", help="evaluate a model on a corpus; print JSON")
     evaluate.add_argument("--model", type=Path, required=True)
@@ -421,8 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--asset",
         default="synthetic_ner_model",
-        choices=[f"{p}synthetic_ner_model" for p in ("", "llm_only/", "annotator_only/")],
-        help="the shareable model to audit (an ablation's model too)",
+        help="the shareable model to audit: synthetic_ner_model, or an ablation's "
+        "(MODE/synthetic_ner_model)",
     )
     audit.add_argument("--json", action="store_true", help="machine-readable output")
     audit.set_defaults(func=_audit)
@@ -434,6 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="run the whole pipeline on the demo partitions")
     demo.add_argument("--languages", help="comma-separated, default: DEID_LANGUAGES or es,sv")
+    demo.add_argument(
+        "--recipe", default="demo", help="a recipe in recipes/ (demo, test-fast...) or a YAML path"
+    )
     demo.set_defaults(func=_demo)
     return parser
 

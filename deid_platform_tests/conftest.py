@@ -39,25 +39,30 @@ def project_env(tmp_path, monkeypatch):
 
 
 PLATFORM_SIZES = {"train": 20, "dev": 5, "test": 5}
-FAST = {
-    "ops": {
-        "annotator_model": {"config": {"epochs": 1, "min_steps": 0}},
-        "base_llm": {"config": {"surrogate_documents": 40, "pretrain_epochs": 1}},
-        "adapted_llm": {"config": {"adapt_epochs": 1}},
-        "synthetic_text": {"config": {"volume": 0.3}},
-        "synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
-        "llm_only__synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
-        "annotator_only__synthetic_ner_model": {"config": {"epochs": 1, "min_steps": 0}},
-    }
-}
+
+
+def fast_run_config() -> dict:
+    """The test suite's run config: the `test-fast` recipe."""
+    from deid_platform.study.recipes import load_recipe
+
+    return load_recipe("test-fast").run_config()
+
+
+def op_config(asset: str) -> dict:
+    """One asset's op config in the test-fast recipe (`{"config": ...}`)."""
+    from dagster import AssetKey
+
+    return fast_run_config()["ops"][AssetKey.from_user_string(asset).to_python_identifier()]
+
+
 ABLATED = "0.25|es"
 
 
 def temporary_resources(root: Path) -> dict:
     """The platform's resources on temporary stores under `root`, one CPU thread."""
-    from deid_platform.resources import Compute, TrainingLauncher
-    from deid_platform.store import ArtifactStore
-    from deid_platform.tracking import MlflowTracking
+    from deid_platform.plumbing.compute import Compute, TrainingLauncher
+    from deid_platform.plumbing.store import ArtifactStore
+    from deid_platform.plumbing.tracking import MlflowTracking
 
     return {
         "store": ArtifactStore(root=str(root / "storage")),
@@ -68,6 +73,17 @@ def temporary_resources(root: Path) -> dict:
         "compute": Compute(device="cpu", threads=1),
         "launcher": TrainingLauncher(),
     }
+
+
+def artifact(root: Path, asset: str, partition: str, role: str) -> Path:
+    """The file of `role` of one asset partition (`0.25|es` or `es`) in the store under `root`,
+    by the store's layout."""
+    from deid_platform.partitions import Partition
+    from deid_platform.plumbing.store import ArtifactStore
+
+    fraction, _, language = partition.rpartition("|")
+    store = ArtifactStore(root=str(root / "storage"))
+    return store.path(asset, Partition(language, fraction or None), role)
 
 
 def latest(instance, asset: str, partition: str):
@@ -97,7 +113,7 @@ def platform(tmp_path_factory):
     from dagster import DagsterInstance
 
     from deid_platform.core.surrogates import write_demo_corpus
-    from deid_platform.pipeline import run_pipeline
+    from deid_platform.runners.pipeline import run_pipeline
 
     root = tmp_path_factory.mktemp("platform")
     patch = pytest.MonkeyPatch()
@@ -109,7 +125,11 @@ def platform(tmp_path_factory):
     (root / "dagster_home").mkdir()
     instance = DagsterInstance.local_temp(str(root / "dagster_home"))
     outcome = run_pipeline(
-        instance, resources=resources, log=lambda _: None, run_config=FAST, ablations=["0.25"]
+        instance,
+        resources=resources,
+        log=lambda _: None,
+        run_config=fast_run_config(),
+        ablations=["0.25"],
     )
     assert not outcome.blocked, outcome.blocked
     yield root, instance, resources, resources["tracking"].tracking_uri
@@ -154,7 +174,7 @@ def platform_copy(platform, tmp_path):
 
 def materialize_assets(graph, instance, selection, partition, run_config=None, **kwargs):
     """Materializes `selection` (asset keys, their checks included) of one partition of the
-    platform's definitions `graph` (`pipeline.definitions`)."""
+    platform's definitions `graph` (`definitions.build`)."""
     from dagster import AssetSelection, materialize
 
     return materialize(

@@ -9,7 +9,8 @@ from mlflow.tracking import MlflowClient
 from deid_platform.core.hashing import directory_sha256
 from deid_platform.core.markdown import parse
 from deid_platform.core.ner.model import load_model
-from deid_platform_tests.conftest import check_evaluations, latest, metadata
+from deid_platform.plumbing.store import file_name
+from deid_platform_tests.conftest import artifact, check_evaluations, latest, metadata
 
 
 def test_annotator_metrics_model_and_registry(platform):
@@ -20,11 +21,11 @@ def test_annotator_metrics_model_and_registry(platform):
         assert 0.0 <= meta[key] <= (10.0 if key == "leak_score" else 1.0)
     assert meta["train_documents"] == 20 and meta["test_documents"] == 5
     assert parse(meta["per_label"])[0] == ["label", "precision", "recall", "F1", "support"]
-    model_dir = root / "storage/annotator_model/es/1.0/model"
+    model_dir = artifact(root, "annotator_model", "1.0|es", "model")
     assert meta["model_sha256"] == directory_sha256(model_dir)
     assert record.asset_materialization.tags["dagster/data_version"] == meta["model_sha256"]
     assert load_model(model_dir).labels  # a loadable save_pretrained directory
-    saved = json.loads((root / "storage/annotator_model/es/1.0/metrics.json").read_text())
+    saved = json.loads(artifact(root, "annotator_model", "1.0|es", "scores").read_text())
     assert saved["token_f1"] == meta["token_f1"]
 
     client = MlflowClient(uri)
@@ -39,7 +40,7 @@ def test_annotator_metrics_model_and_registry(platform):
     assert version.run_id == run.info.run_id
     # The weights stay in the artifact store: only numbers go to MLflow.
     artifacts = [a.path for a in client.list_artifacts(run.info.run_id)]
-    assert artifacts == ["metrics.json"]
+    assert artifacts == [file_name("annotator_model", "scores")]
 
 
 def test_f1_floor_check_is_evaluated_per_partition(platform):
@@ -56,5 +57,5 @@ def test_every_fraction_of_both_languages_has_a_model(platform):
     root, instance, _, _ = platform
     for lang in ("es", "sv"):
         for fraction in ("0.05", "0.25", "0.5", "1.0"):
-            assert (root / f"storage/annotator_model/{lang}/{fraction}/model").is_dir()
+            assert artifact(root, "annotator_model", f"{fraction}|{lang}", "model").is_dir()
             assert latest(instance, "annotator_model", f"{fraction}|{lang}") is not None

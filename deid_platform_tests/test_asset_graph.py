@@ -7,13 +7,13 @@ from pathlib import Path
 
 from dagster import MultiPartitionMapping
 
-from deid_platform.pipeline import definitions
+from deid_platform.definitions import build
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 
 def describe_graph() -> dict:
-    graph = definitions().resolve_asset_graph()
+    graph = build().resolve_asset_graph()
     out = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
@@ -68,8 +68,18 @@ def test_asset_graph_matches_snapshot():
 
 
 def test_every_asset_is_documented_and_owned():
-    graph = definitions().resolve_asset_graph()
+    graph = build().resolve_asset_graph()
     for key in graph.materializable_asset_keys:
         node = graph.get(key)
         assert node.description, key
         assert node.owners and node.group_name and node.kinds and node.code_version, key
+
+
+def test_every_asset_is_built_by_a_named_job():
+    """An asset no job selects is never built by `deid demo`, the benchmarks or a job launch."""
+    graph = build()
+    selected = set()
+    for job in graph.resolve_all_job_defs():
+        if not job.name.startswith("__"):
+            selected |= set(job.asset_layer.selected_asset_keys)
+    assert set(graph.resolve_asset_graph().materializable_asset_keys) <= selected

@@ -12,10 +12,10 @@ from dagster import (
     evaluate_automation_conditions,
 )
 
-from deid_platform.conventions import REFRESH
 from deid_platform.core.surrogates import write_demo_corpus
-from deid_platform.pipeline import definitions
-from deid_platform.store import Partition
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
+from deid_platform.plumbing.assets import REFRESH
 from deid_platform_tests.conftest import copy_platform, materialize_assets, temporary_resources
 
 
@@ -23,7 +23,7 @@ def small_platform(tmp_path, monkeypatch):
     for lang in ("es", "sv"):
         write_demo_corpus(lang, tmp_path / lang, seed=2, sizes={"train": 6, "dev": 2, "test": 2})
         monkeypatch.setenv(f"DEID_CORPUS_{lang.upper()}", str(tmp_path / lang))
-    graph = definitions(temporary_resources(tmp_path))
+    graph = build(temporary_resources(tmp_path))
     instance = DagsterInstance.ephemeral()
 
     def observe():
@@ -99,7 +99,7 @@ def report_requested_after_wiping(platform, dest, condition, wiped: list[str]) -
     """The partitions of ablation_report requested on the tick after `wiped` lost their
     materializations, in a copy of the platform (the first tick only records the state)."""
     _, instance, resources, _ = copy_platform(platform, dest)
-    graph = definitions(resources)
+    graph = build(resources)
     report = AssetKey("ablation_report")
     if condition is not None:
         graph = with_condition(graph, report, condition)
@@ -125,7 +125,7 @@ def test_reports_wait_for_a_synthetic_model_not_for_every_ablation(platform, tmp
 
 
 def test_automation_sensor_runs_from_the_start_and_training_shares_a_pool():
-    graph = definitions()
+    graph = build()
     sensor = graph.resolve_sensor_def("deid_automation")
     assert sensor.default_status == DefaultSensorStatus.RUNNING
     assets = graph.resolve_asset_graph()

@@ -4,8 +4,8 @@ import json
 
 from mlflow.tracking import MlflowClient
 
-from deid_platform.pipeline import definitions
-from deid_platform_tests.conftest import latest, metadata
+from deid_platform.definitions import build
+from deid_platform_tests.conftest import artifact, latest, metadata
 
 
 def test_corpus_assets_materialize_with_counts_and_files(platform):
@@ -13,16 +13,16 @@ def test_corpus_assets_materialize_with_counts_and_files(platform):
     meta = metadata(instance, "real_corpus", "es")
     assert meta["train_documents"] == 20 and meta["test_documents"] == 5
     assert meta["test_from_dev"] is False and meta["dropped_spans"] == 0
-    splits = json.loads((root / "storage/real_corpus/es/splits.json").read_text())
+    splits = json.loads(artifact(root, "real_corpus", "es", "split_ids").read_text())
     assert len(splits["train"]) == 20 and not set(splits["dev"]) & set(splits["test"])
     sizes = {}
     for fraction in ("0.05", "0.25", "0.5", "1.0"):
         sizes[fraction] = metadata(instance, "training_subset", f"{fraction}|sv")["documents"]
-        ids = (root / f"storage/training_subset/sv/{fraction}/document_ids.txt").read_text()
+        ids = artifact(root, "training_subset", f"{fraction}|sv", "document_ids").read_text()
         assert len(ids.split()) == sizes[fraction]
     assert sizes == {"0.05": 1, "0.25": 5, "0.5": 10, "1.0": 20}
-    small = set((root / "storage/training_subset/sv/0.25/document_ids.txt").read_text().split())
-    large = set((root / "storage/training_subset/sv/0.5/document_ids.txt").read_text().split())
+    small = set(artifact(root, "training_subset", "0.25|sv", "document_ids").read_text().split())
+    large = set(artifact(root, "training_subset", "0.5|sv", "document_ids").read_text().split())
     assert small < large
 
 
@@ -81,7 +81,7 @@ def latest_observation(instance, language):
 
 def test_changed_file_changes_only_that_languages_data_version(platform):
     root, instance, resources, _ = platform
-    observe = definitions(resources).resolve_job_def("observe_corpora")
+    observe = build(resources).resolve_job_def("observe_corpora")
 
     def versions():
         for language in ("es", "sv"):
@@ -102,7 +102,7 @@ def test_real_corpus_refuses_a_corpus_that_lost_its_annotations(tmp_path, monkey
     from dagster import DagsterInstance
 
     from deid_platform.core.surrogates import write_demo_corpus
-    from deid_platform.store import Partition
+    from deid_platform.partitions import Partition
     from deid_platform_tests.conftest import materialize_assets, temporary_resources
 
     corpus = tmp_path / "es"
@@ -117,7 +117,7 @@ def test_real_corpus_refuses_a_corpus_that_lost_its_annotations(tmp_path, monkey
             shifted.append(f"{ann_id}\t{label} {int(start) + 1} {int(end) + 1}\t{quoted}")
         ann.write_text("\n".join(shifted) + "\n", encoding="utf-8")
     monkeypatch.setenv("DEID_CORPUS_ES", str(corpus))
-    graph = definitions(temporary_resources(tmp_path))
+    graph = build(temporary_resources(tmp_path))
     instance = DagsterInstance.ephemeral()
 
     def run(share):

@@ -4,7 +4,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config  # no public loader of a
 
 # dagster.yaml that validates it without starting an instance
-from deid_platform.resources import gpu_pod_spec
+from deid_platform.plumbing.compute import gpu_pod_spec
 from deid_platform.settings import PROJECT_ROOT
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -35,7 +35,7 @@ def test_helm_values_and_gpu_pod_spec():
 
 def test_launcher_is_configured_by_environment(monkeypatch):
 
-    from deid_platform.resources import platform_resources
+    from deid_platform.definitions import platform_resources
 
     monkeypatch.setenv("DEID_PIPES_BACKEND", "k8s")
     monkeypatch.setenv("DEID_PIPES_IMAGE", "registry.example/deid:1")

@@ -6,18 +6,25 @@ from mlflow.tracking import MlflowClient
 from deid_platform.core.documents import corpus_hash
 from deid_platform.core.formats import read_corpus
 from deid_platform.core.formats.jsonl import read_jsonl
-from deid_platform.pipeline import definitions
-from deid_platform.store import Partition
-from deid_platform_tests.conftest import FAST, latest, materialize_assets, metadata
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
+from deid_platform.study.modes import MAIN
+from deid_platform_tests.conftest import (
+    artifact,
+    latest,
+    materialize_assets,
+    metadata,
+    op_config,
+)
 
 
 def test_base_llm_never_depends_on_real_data(platform):
     root, instance, resources, uri = platform
-    graph = definitions(resources).resolve_asset_graph()
+    graph = build(resources).resolve_asset_graph()
     assert graph.get(AssetKey("base_llm")).parent_keys == set()
     meta = metadata(instance, "base_llm", "es")
     assert meta["parameters"] > 10_000 and meta["pretrained_from"] == "surrogate notes"
-    assert (root / "storage/base_llm/es/model/config.json").exists()
+    assert (artifact(root, "base_llm", "es", "model") / "config.json").exists()
     version = MlflowClient(uri).get_model_version("base_llm-es", meta["registered_model_version"])
     assert version.source.endswith("/storage/base_llm/es/model")
 
@@ -29,7 +36,7 @@ def test_adapted_llm_is_fully_fine_tuned_with_perplexities(platform):
     meta = metadata(instance, "adapted_llm", "1.0|sv")
     assert meta["method"] == "full" and meta["trainable_parameters"] > 10_000
     assert meta["dev_perplexity"] < meta["dev_perplexity_base"]
-    model = root / "storage/adapted_llm/sv/1.0/model"
+    model = artifact(root, "adapted_llm", "1.0|sv", "model")
     assert (model / "config.json").exists() and not (model / "adapter_config.json").exists()
     run = MlflowClient(uri).get_run(meta["mlflow_run_id"])
     assert run.data.params["preset.full_finetune"] == "True"
@@ -39,11 +46,11 @@ def test_synthetic_text_and_corpus_files_provenance_and_stats(platform):
     root, instance, _, _ = platform
     text_meta = metadata(instance, "synthetic_text", "1.0|es")
     meta = metadata(instance, "synthetic_corpus", "1.0|es")
-    out = root / "storage/synthetic_corpus/es/1.0"
-    docs = read_jsonl(out / "corpus.jsonl").documents
+    docs = read_jsonl(artifact(root, "synthetic_corpus", "1.0|es", "documents")).documents
     assert meta["documents"] == len(docs) > 0
-    assert len(read_corpus(out / "brat", "brat").documents) == len(docs)
-    dev_ids = {d.id for d in read_jsonl(root / "storage/real_corpus/es/dev.jsonl").documents}
+    brat = artifact(root, "synthetic_corpus", "1.0|es", "brat")
+    assert len(read_corpus(brat, "brat").documents) == len(docs)
+    dev_ids = {d.id for d in read_jsonl(artifact(root, "real_corpus", "es", "dev")).documents}
     adapted = latest(instance, "adapted_llm", "1.0|es").asset_materialization
     annotator = latest(instance, "annotator_model", "1.0|es").asset_materialization
     for doc in docs:
@@ -53,11 +60,11 @@ def test_synthetic_text_and_corpus_files_provenance_and_stats(platform):
     assert text_meta["tokens_generated"] > 0 and text_meta["generation_tokens_per_second"] > 0
     assert 0 <= text_meta["ended_with_eos"] <= 1 and 0 < text_meta["distinct_2"] <= 1
     assert 0 <= meta["label_jsd_vs_real"] <= 1
-    assert meta["mode"] == "total" and meta["annotator_fraction"] == "1.0"
+    assert meta["mode"] == MAIN.name and meta["annotator_fraction"] == "1.0"
     record = latest(instance, "synthetic_corpus", "1.0|es").asset_materialization
     assert record.tags["dagster/data_version"] == corpus_hash(docs)
     # No text in metadata: not even the real prompts.
-    dev = read_jsonl(root / "storage/real_corpus/es/dev.jsonl").documents
+    dev = read_jsonl(artifact(root, "real_corpus", "es", "dev")).documents
     rendered = str(text_meta) + str({k: v for k, v in meta.items() if k != "preview"})
     assert not any(doc.text[:40] in rendered for doc in dev)
 
@@ -65,8 +72,8 @@ def test_synthetic_text_and_corpus_files_provenance_and_stats(platform):
 def test_same_seed_gives_the_same_synthetic_text(platform_copy):
     root, instance, resources, _ = platform_copy
     before = latest(instance, "synthetic_text", "0.05|sv").asset_materialization
-    graph = definitions(resources)
-    config = {"ops": {"synthetic_text": FAST["ops"]["synthetic_text"]}}
+    graph = build(resources)
+    config = {"ops": {"synthetic_text": op_config("synthetic_text")}}
     materialize_assets(graph, instance, ["synthetic_text"], Partition("sv", "0.05"), config)
-    rerun = read_jsonl(root / "storage/synthetic_text/sv/0.05/text.jsonl").documents
+    rerun = read_jsonl(artifact(root, "synthetic_text", "0.05|sv", "text")).documents
     assert rerun and corpus_hash(rerun) == before.tags["dagster/data_version"]

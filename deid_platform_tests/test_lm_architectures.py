@@ -15,8 +15,8 @@ from deid_platform.core.lm.model import load_adapted_lm, load_lm, save_lm
 from deid_platform.core.lm.presets import get_lm_preset
 from deid_platform.core.lm.training import lm_blocks
 from deid_platform.core.surrogates import generate_corpus, write_demo_corpus
-from deid_platform.pipeline import definitions
-from deid_platform.store import Partition
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
 from deid_platform_tests.conftest import materialize_assets, metadata, temporary_resources
 from deid_platform_tests.tiny_models import CAUSAL_LMS, save_causal_lm
 
@@ -114,7 +114,7 @@ def platform(tmp_path_factory, texts):
     patch = pytest.MonkeyPatch()
     write_demo_corpus("es", root / "corpus", seed=2, sizes={"train": 6, "dev": 2, "test": 2})
     patch.setenv("DEID_CORPUS_ES", str(root / "corpus"))
-    graph = definitions(temporary_resources(root))
+    graph = build(temporary_resources(root))
     instance = DagsterInstance.ephemeral()
     materialize_assets(graph, instance, ["real_corpus"], Partition("es"))
     materialize_assets(graph, instance, ["training_subset"], Partition("es", "1.0"))

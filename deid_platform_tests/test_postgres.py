@@ -13,10 +13,10 @@ from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 from mlflow.tracking import MlflowClient
 
 from deid_platform.core.surrogates import write_demo_corpus
-from deid_platform.pipeline import definitions
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
+from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.settings import PROJECT_ROOT
-from deid_platform.store import Partition
-from deid_platform.tracking import MlflowTracking
 from deid_platform_tests.conftest import materialize_assets, temporary_resources
 
 BIN = Path("/usr/lib/postgresql/15/bin")
@@ -85,7 +85,7 @@ def test_dagster_and_mlflow_on_postgres(postgres, tmp_path, monkeypatch):
     uri = f"postgresql+psycopg2://postgres@127.0.0.1:{port}/mlflow"
     resources = temporary_resources(tmp_path)
     resources["tracking"] = MlflowTracking(tracking_uri=uri, artifact_location=str(tmp_path))
-    graph = definitions(resources)
+    graph = build(resources)
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         graph.resolve_job_def("observe_corpora").execute_in_process(

@@ -12,15 +12,16 @@ import deid_platform.defs.synthetic as synthetic
 from deid_platform.core.documents import Document
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.markdown import parse
-from deid_platform.pipeline import definitions
-from deid_platform.privacy_review import build_review, render_markdown
-from deid_platform.store import Partition
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
+from deid_platform.study.review import build_review, render_markdown
 from deid_platform_tests.conftest import (
-    FAST,
+    artifact,
     check_evaluations,
     latest,
     materialize_assets,
     metadata,
+    op_config,
 )
 
 
@@ -59,7 +60,7 @@ def planted_run(platform_copy, monkeypatch, **text_config):
         return [Document(d.id, d.text) for d in real[:5]] + documents, stats
 
     monkeypatch.setattr(synthetic, "generate_documents", planted)
-    graph = definitions(resources)
+    graph = build(resources)
     result = materialize_assets(
         graph,
         instance,
@@ -68,7 +69,7 @@ def planted_run(platform_copy, monkeypatch, **text_config):
         {
             "ops": {
                 "synthetic_text": {"config": {"volume": 0.3, **text_config}},
-                "synthetic_ner_model": FAST["ops"]["synthetic_ner_model"],
+                "synthetic_ner_model": op_config("synthetic_ner_model"),
             }
         },
         raise_on_error=False,
@@ -89,7 +90,7 @@ def test_planted_real_phi_blocks_the_synthetic_model(platform_copy, monkeypatch)
     meta = metadata(instance, "synthetic_text", "1.0|es")
     assert meta["leak_gate"].startswith("BLOCKED: ") and meta["documents_over_run"] >= 5
     # A later run that reads the blocked text is refused as well.
-    graph = definitions(platform_copy[2])
+    graph = build(platform_copy[2])
     later = materialize_assets(
         graph, instance, ["synthetic_corpus"], Partition("es", "1.0"), raise_on_error=False
     )
@@ -205,7 +206,7 @@ def real_needles(root: Path) -> set[str]:
     needles = set()
     for lang in ("es", "sv"):
         for split in ("train", "dev", "test"):
-            for doc in read_jsonl(root / f"storage/real_corpus/{lang}/{split}.jsonl").documents:
+            for doc in read_jsonl(artifact(root, "real_corpus", lang, split)).documents:
                 for span in doc.spans:
                     value = doc.span_text(span)
                     if len(value) >= 6:

@@ -10,26 +10,27 @@ from dagster import AssetKey
 from deid_platform.core.ablation import AblationRow, markdown_table
 from deid_platform.core.markdown import parse
 from deid_platform.core.records import NerScores
-from deid_platform.pipeline import definitions
-from deid_platform_tests.conftest import ABLATED, latest, metadata
+from deid_platform.definitions import build
+from deid_platform.study.modes import MAIN
+from deid_platform_tests.conftest import ABLATED, artifact, latest, metadata
 
 
 def test_synthetic_model_stands_beside_the_real_annotator(platform):
     root, instance, _, _ = platform
     meta = metadata(instance, "synthetic_ner_model", "0.5|es")
-    real = json.loads((root / "storage/annotator_model/es/0.5/metrics.json").read_text())
+    real = json.loads(artifact(root, "annotator_model", "0.5|es", "scores").read_text())
     assert meta["real_token_f1"] == pytest.approx(real["token_f1"], abs=1e-4)
     expected = meta["token_f1"] / real["token_f1"] if real["token_f1"] else 0.0
     assert meta["token_f1_ratio"] == pytest.approx(expected, abs=1e-3)
     assert meta["train_documents"] == len(
-        (root / "storage/synthetic_corpus/es/0.5/corpus.jsonl").read_text().splitlines()
+        artifact(root, "synthetic_corpus", "0.5|es", "documents").read_text().splitlines()
     )
-    assert (root / "storage/synthetic_ner_model/es/0.5/model/config.json").exists()
+    assert (artifact(root, "synthetic_ner_model", "0.5|es", "model") / "config.json").exists()
 
 
 def test_ablation_assets_declare_the_partitions_they_read(platform):
     _, instance, resources, _ = platform
-    graph = definitions(resources).resolve_asset_graph()
+    graph = build(resources).resolve_asset_graph()
     llm_only = AssetKey(["llm_only", "synthetic_corpus"])
     annotator_only = AssetKey(["annotator_only", "synthetic_corpus"])
     assert graph.get(llm_only).parent_keys >= {
@@ -62,21 +63,19 @@ def test_ablation_report_rows_and_what_it_leaves_out(platform):
     meta = metadata(instance, "ablation_report", "es")
     rows = meta["table"].records
     assert [(r.data["fraction"], r.data["mode"]) for r in rows] == [
-        ("0.05", "total"),
-        ("0.25", "total"),
+        ("0.05", MAIN.name),
+        ("0.25", MAIN.name),
         ("0.25", "annotator_only"),
         ("0.25", "llm_only"),
-        ("0.5", "total"),
-        ("1.0", "total"),
+        ("0.5", MAIN.name),
+        ("1.0", MAIN.name),
     ]
     assert meta["left_out"] == {}
     assert meta["plot"].startswith("![F1 against fraction](data:image/png;base64,")
-    assert (root / "storage/ablation_report/es/ablation.png").read_bytes()[
-        :8
-    ] == b"\x89PNG\r\n\x1a\n"
-    header = parse((root / "storage/ablation_report/es/ablation.md").read_text().split("\n\n")[0])[
-        0
-    ]
+    assert artifact(root, "ablation_report", "es", "plot").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    header = parse(
+        artifact(root, "ablation_report", "es", "markdown").read_text().split("\n\n")[0]
+    )[0]
     assert len(set(header)) == len(header)  # no two columns named alike
 
 
@@ -86,11 +85,11 @@ def scores(token: float, strict: float) -> NerScores:
 
 def test_ablation_rows_and_ratios():
     rows = [
-        AblationRow("1.0", "total", scores(1.0, 0.5), scores(0.9, 0.5), 4.0, 10),
-        AblationRow("0.5", "total", scores(0.8, 0.5), scores(0.4, 0.25), 4.0, 5),
+        AblationRow("1.0", "main", scores(1.0, 0.5), scores(0.9, 0.5), 4.0, 10),
+        AblationRow("0.5", "main", scores(0.8, 0.5), scores(0.4, 0.25), 4.0, 5),
     ]
     assert rows[1].ratio("token_f1") == pytest.approx(0.5)
     assert rows[1].ratio("strict_f1") == pytest.approx(0.5)
     table = parse(markdown_table(rows))
     assert [r[0] for r in table[1:]] == ["0.5", "1.0"]
-    assert table[1][:5] == ["0.5", "total", "0.800", "0.400", "0.500"]
+    assert table[1][:5] == ["0.5", "main", "0.800", "0.400", "0.500"]

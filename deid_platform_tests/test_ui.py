@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from deid_platform.pipeline import definitions
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
 from deid_platform.settings import PROJECT_ROOT
-from deid_platform.store import Partition
 from deid_platform_tests.conftest import copy_platform, materialize_assets
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -108,7 +108,7 @@ def ui(platform, tmp_path_factory):
     # A partition the leak gate blocks: no synthetic text passes a negative threshold.
     blocked = {"ops": {"synthetic_text": {"config": {"volume": 0.3, "max_excess_phi_replay": -1}}}}
     materialize_assets(
-        definitions(resources),
+        build(resources),
         instance,
         ["synthetic_text"],
         Partition("sv", "0.05"),

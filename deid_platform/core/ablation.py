@@ -33,6 +33,9 @@ class AblationRow:
     synthetic: NerScores
     volume: float
     documents: int
+    # The mode's place in the registry (0: the main mode, drawn as lines) and its plot marker.
+    rank: int = 0
+    marker: str = "o"
 
     def ratio(self, measure: str) -> float:
         real = getattr(self.real, measure)
@@ -63,7 +66,7 @@ class AblationRow:
 
 
 def ordered(rows: list[AblationRow]) -> list[AblationRow]:
-    return sorted(rows, key=lambda r: (float(r.fraction), r.mode != "total", r.mode))
+    return sorted(rows, key=lambda r: (float(r.fraction), r.rank))
 
 
 def summary(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
@@ -81,7 +84,7 @@ def per_label(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
     labels = sorted({label for r in rows for label in r.real.per_label})
     header = ["label"]
     for r in rows:
-        name = r.fraction if r.mode == "total" else f"{r.fraction} {r.mode}"
+        name = r.fraction if r.rank == 0 else f"{r.fraction} {r.mode}"
         header += [f"{name} real", f"{name} synthetic"]
     cells = [
         [label]
@@ -96,32 +99,31 @@ def per_label(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
 
 
 def plot_png(rows: list[AblationRow], title: str) -> bytes:
-    """F1 against fraction, real and synthetic, token and strict entity level (mode total; the
-    other modes as single points)."""
+    """F1 against fraction, real and synthetic, token and strict entity level (the main mode; the
+    other modes as single points with their markers)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    total = [r for r in ordered(rows) if r.mode == "total"]
-    xs = [float(r.fraction) for r in total]
+    main = [r for r in ordered(rows) if r.rank == 0]
+    xs = [float(r.fraction) for r in main]
     for measure, style in (("token_f1", "-"), ("strict_f1", "--")):
         label = measure.replace("_", " ")
-        real = [getattr(r.real, measure) for r in total]
-        synthetic = [getattr(r.synthetic, measure) for r in total]
+        real = [getattr(r.real, measure) for r in main]
+        synthetic = [getattr(r.synthetic, measure) for r in main]
         ax.plot(xs, real, style, marker="o", color="tab:blue", label=f"real {label}")
         ax.plot(xs, synthetic, style, marker="s", color="tab:orange", label=f"synthetic {label}")
-    for mode, marker in (("llm_only", "^"), ("annotator_only", "v")):
+    for mode in dict.fromkeys(r.mode for r in ordered(rows) if r.rank > 0):
         points = [r for r in rows if r.mode == mode]
-        if points:
-            ax.scatter(
-                [float(r.fraction) for r in points],
-                [r.synthetic.token_f1 for r in points],
-                marker=marker,
-                color="tab:green",
-                label=f"synthetic token F1, {mode}",
-            )
+        ax.scatter(
+            [float(r.fraction) for r in points],
+            [r.synthetic.token_f1 for r in points],
+            marker=points[0].marker,
+            color="tab:green",
+            label=f"synthetic token F1, {mode}",
+        )
     ax.set_xscale("log")
     ax.minorticks_off()  # only the fractions themselves label the log axis
     fractions = sorted({float(r.fraction) for r in rows})

@@ -11,9 +11,12 @@ from deid_platform.core.text import word_offsets
 Word = tuple[int, int]
 
 
-def word_tags(text: str, spans: Sequence[Span]) -> tuple[list[Word], list[str]]:
-    """The words of `text` and their IOB2 tags: a word overlapping a span takes its label."""
-    words = word_offsets(text)
+def word_tags(
+    text: str, spans: Sequence[Span], words: Sequence[Word] | None = None
+) -> tuple[list[Word], list[str]]:
+    """The words of `text` (by default `word_offsets`) and their IOB2 tags: a word overlapping a
+    span takes its label."""
+    words = list(word_offsets(text) if words is None else words)
     ordered = sorted(spans)
     tags: list[str] = []
     previous: Span | None = None

@@ -2,14 +2,14 @@
 
 from dagster import AssetExecutionContext, MaterializeResult
 
-from deid_platform.configs import NerTrainingConfig
-from deid_platform.conventions import fraction_asset
 from deid_platform.core.labels import label_set
-from deid_platform.ner_training import f1_floor_check, f1_floor_result, train_ner_model
-from deid_platform.publishing import asset_run
-from deid_platform.resources import Compute, TrainingLauncher
-from deid_platform.store import ArtifactStore
-from deid_platform.tracking import MlflowTracking
+from deid_platform.plumbing.assets import fraction_asset
+from deid_platform.plumbing.compute import Compute, TrainingLauncher
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.configs import NerTrainingConfig
+from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_ner_model
 
 
 @fraction_asset(

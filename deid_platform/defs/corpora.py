@@ -16,18 +16,18 @@ from dagster import (
 )
 
 from deid_platform import settings
-from deid_platform.configs import RealCorpusConfig, TrainingSubsetConfig
-from deid_platform.conventions import OBSERVE_CORPORA, fraction_asset, language_asset
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats import corpus_files, read_splits
 from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.hashing import files_sha256
 from deid_platform.core.splits import SPLITS, assign_splits, nested_sample
-from deid_platform.metadata import label_table
 from deid_platform.partitions import language_partitions
-from deid_platform.publishing import asset_run
-from deid_platform.store import ArtifactStore
-from deid_platform.tracking import MlflowTracking
+from deid_platform.plumbing.assets import OBSERVE_CORPORA, fraction_asset, language_asset
+from deid_platform.plumbing.metadata import label_table
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.configs import RealCorpusConfig, TrainingSubsetConfig
 
 
 def files_hash(lang: str) -> tuple[str, int]:
@@ -99,11 +99,11 @@ def real_corpus(
         summaries = {name: summarize(docs) for name, docs in splits.items()}
         content = corpus_hash([doc for name in SPLITS for doc in splits[name]])
         files_digest, n_files = files_hash(run.partition.language)
-        with run.write() as staging:
+        with run.write() as files:
             for name, docs in splits.items():
-                write_jsonl(docs, staging / f"{name}.jsonl")
+                write_jsonl(docs, files.path(name))
             ids = {name: [doc.id for doc in docs] for name, docs in splits.items()}
-            (staging / "splits.json").write_text(json.dumps(ids, indent=1))
+            files.path("split_ids").write_text(json.dumps(ids, indent=1))
         counts = {f"{n}_{k}": s[k] for n, s in summaries.items() for k in ("documents", "spans")}
         run.log(
             ", ".join(
@@ -153,9 +153,9 @@ def training_subset(
         subset = nested_sample(train, float(fraction), seed=config.seed)
         summary = summarize(subset)
         ids = [doc.id for doc in subset]
-        with run.write() as staging:
-            write_jsonl(subset, staging / "train.jsonl")
-            (staging / "document_ids.txt").write_text("\n".join(ids) + "\n")
+        with run.write() as files:
+            write_jsonl(subset, files.path("documents"))
+            files.path("document_ids").write_text("\n".join(ids) + "\n")
         return run.result(
             {
                 "documents": summary["documents"],

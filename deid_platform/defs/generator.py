@@ -4,19 +4,20 @@ text."""
 from dagster import AssetExecutionContext, MaterializeResult
 
 from deid_platform import settings
-from deid_platform.configs import AdaptedLlmConfig, BaseLlmConfig
-from deid_platform.conventions import fraction_asset, language_asset
 from deid_platform.core.lm.adaptation import adapt
 from deid_platform.core.lm.execution import load_for_adaptation
 from deid_platform.core.lm.model import load_lm, save_lm
 from deid_platform.core.lm.presets import LmPreset, get_lm_preset
 from deid_platform.core.lm.scratch import surrogate_notes, train_from_scratch
 from deid_platform.core.lm.training import perplexity
-from deid_platform.hyperparameters import overrides
-from deid_platform.publishing import asset_run
-from deid_platform.resources import Compute
-from deid_platform.store import ArtifactStore, Partition
-from deid_platform.tracking import MlflowTracking
+from deid_platform.core.preset import overrides
+from deid_platform.partitions import Partition
+from deid_platform.plumbing.assets import fraction_asset, language_asset
+from deid_platform.plumbing.compute import Compute
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.configs import AdaptedLlmConfig, BaseLlmConfig
 
 
 @language_asset(
@@ -55,9 +56,9 @@ def base_llm(
                 run.log,
                 compute.apply(),
             )
-        with run.write() as staging:
-            save_lm(model, tokenizer, staging / "model")
-            preset.write(staging / "preset.json")
+        with run.write() as files:
+            save_lm(model, tokenizer, files.path("model"))
+            preset.write(files.path("preset"))
         return run.result(
             {
                 "preset": preset.name,
@@ -68,7 +69,7 @@ def base_llm(
                 "train_precision": stats.precision if stats else None,
                 "stored_dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
             },
-            data_version=run.register_model(run.dir / "model"),
+            data_version=run.register_model(),
             params={f"preset.{k}": v for k, v in preset.to_dict().items()},
         )
 
@@ -94,10 +95,11 @@ def adapted_llm(
     by reference."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
-        preset = store.lm_preset(language).with_overrides(**overrides(config, LmPreset))
+        base = Partition(language)
+        preset = store.lm_preset("base_llm", base).with_overrides(**overrides(config, LmPreset))
         device = compute.apply()
         model, tokenizer, execution = load_for_adaptation(
-            store.model_dir("base_llm", Partition(language)), preset, device, run.log
+            store.model_dir("base_llm", base), preset, device, run.log
         )
         train = [d.text for d in store.read_subset(run.partition)]
         dev = [d.text for d in store.read_split(language, "dev")]
@@ -107,8 +109,10 @@ def adapted_llm(
             model, tokenizer, train, preset, config.seed, run.log, device
         )
         after = perplexity(model, tokenizer, dev, preset.context)
-        with run.write() as staging:
-            save_lm(model, tokenizer, staging / "model")
+        with run.write() as files:
+            save_lm(model, tokenizer, files.path("model"))
+            # What generation and the audit read: the base's preset as adaptation overrode it.
+            preset.write(files.path("preset"))
         return run.result(
             {
                 "method": "full" if preset.full_finetune else "lora",
@@ -121,6 +125,6 @@ def adapted_llm(
                 "train_loss": stats.final_loss,
                 "train_seconds": round(stats.seconds, 1),
             },
-            data_version=run.register_model(run.dir / "model"),
+            data_version=run.register_model(),
             params={f"preset.{k}": v for k, v in preset.to_dict().items()},
         )

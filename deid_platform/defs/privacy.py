@@ -12,8 +12,6 @@ from dagster import (
     MetadataValue,
 )
 
-from deid_platform.configs import PrivacyAuditConfig
-from deid_platform.conventions import fraction_asset
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
 from deid_platform.core.markdown import table
@@ -24,12 +22,14 @@ from deid_platform.core.privacy import (
     unseen_documents,
 )
 from deid_platform.core.records import PrivacyAudit
-from deid_platform.partitions import language_fraction_partitions
-from deid_platform.privacy_review import build_review, render_markdown
-from deid_platform.publishing import asset_run
-from deid_platform.resources import Compute
-from deid_platform.store import ArtifactStore, Partition
-from deid_platform.tracking import MlflowTracking
+from deid_platform.partitions import Partition, language_fraction_partitions
+from deid_platform.plumbing.assets import fraction_asset
+from deid_platform.plumbing.compute import Compute
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.configs import PrivacyAuditConfig
+from deid_platform.study.review import build_review, render_markdown
 
 
 @fraction_asset(
@@ -64,15 +64,15 @@ def privacy_audit(
             store.model_dir("adapted_llm", run.partition),
         )
         model.to(compute.apply())
-        context_length = store.lm_preset(language).context
+        context_length = store.lm_preset("adapted_llm", run.partition).context
         run.log(f"membership inference on {len(members)} members, {len(others)} non-members")
         mia = membership_inference(
             lambda texts: document_nll(model, tokenizer, texts, context_length), members, others
         )
         passed, reasons = leak_gate(text)
         audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
-        with run.write() as staging:
-            audit.write(staging / "audit.json")
+        with run.write() as files:
+            audit.write(files.path("audit"))
         run.mlflow.log_metrics(audit.figures)
         run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
         figures = audit.figures
@@ -128,14 +128,14 @@ def privacy_review(
             tracking.tracking_uri,
         )
         markdown = render_markdown(review)
-        with run.write() as staging:
-            (staging / "review.md").write_text(markdown)
-            (staging / "review.json").write_text(json.dumps(review, indent=1, default=str))
+        with run.write() as files:
+            files.path("markdown").write_text(markdown)
+            files.path("json").write_text(json.dumps(review, indent=1, default=str))
         # The review holds ids, hashes and numbers only, so it may go to MLflow as it is.
         verified = review["all_links_verified"]
         run.mlflow.log_metrics({"all_links_verified": float(verified)})
-        run.mlflow.log_artifact(run.dir / "review.md")
-        run.mlflow.log_artifact(run.dir / "review.json")
+        run.mlflow.log_artifact(run.files.path("markdown"))
+        run.mlflow.log_artifact(run.files.path("json"))
         unverified = [link["asset"] for link in review["chain"] if not link["verified"]]
         return run.result(
             {

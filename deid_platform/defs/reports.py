@@ -10,15 +10,15 @@ from dagster import (
     MetadataValue,
 )
 
-from deid_platform.ablations import MODES
-from deid_platform.conventions import REPORT, language_asset
 from deid_platform.core.ablation import AblationRow, markdown_table, per_label, plot_png, summary
 from deid_platform.core.markdown import table
-from deid_platform.metadata import rows_table
-from deid_platform.partitions import EVERY_FRACTION, fraction_partitions
-from deid_platform.publishing import asset_run
-from deid_platform.store import ArtifactStore, Partition
-from deid_platform.tracking import MlflowTracking
+from deid_platform.partitions import EVERY_FRACTION, Partition, fraction_partitions
+from deid_platform.plumbing.assets import REPORT, language_asset
+from deid_platform.plumbing.metadata import rows_table
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.modes import MODES
 
 
 @language_asset(
@@ -51,18 +51,18 @@ def ablation_report(
                 row = mode.row(store, Partition(language, fraction))
                 if isinstance(row, AblationRow):
                     rows.append(row)
-                elif mode.name == "total":  # the ablation modes are run on demand only
+                elif mode.automated:  # the ablations run on demand: missing is no news
                     left_out[f"{fraction} {mode.name}"] = row
         if not rows:
             raise ValueError(f"no fraction of {language!r} has a synthetic model yet: {left_out}")
         png = plot_png(rows, f"{language}: real vs synthetic de-identification")
         labels = per_label(rows)
-        with run.write() as staging:
-            (staging / "ablation.md").write_text(f"{markdown_table(rows)}\n\n{table(*labels)}\n")
-            (staging / "ablation.png").write_bytes(png)
-            (staging / "rows.json").write_text(json.dumps([r.to_dict() for r in rows], indent=1))
+        with run.write() as files:
+            files.path("markdown").write_text(f"{markdown_table(rows)}\n\n{table(*labels)}\n")
+            files.path("plot").write_bytes(png)
+            files.path("rows").write_text(json.dumps([r.to_dict() for r in rows], indent=1))
         for row in rows:
-            suffix = row.fraction if row.mode == "total" else f"{row.fraction}.{row.mode}"
+            suffix = row.fraction if row.rank == 0 else f"{row.fraction}.{row.mode}"
             run.mlflow.log_metrics(
                 {
                     f"{k}.{suffix}": v
@@ -70,8 +70,8 @@ def ablation_report(
                     if k.endswith(("f1", "ratio"))
                 }
             )
-        for name in ("ablation.md", "ablation.png", "rows.json"):
-            run.mlflow.log_artifact(run.dir / name)
+        for role in ("markdown", "plot", "rows"):
+            run.mlflow.log_artifact(run.files.path(role))
         run.log(f"ablation report for {language}: {len(rows)} rows, {len(left_out)} left out")
         image = base64.b64encode(png).decode()
         return run.result(

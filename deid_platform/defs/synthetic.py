@@ -20,9 +20,6 @@ from dagster import (
     asset_check,
 )
 
-from deid_platform.ablations import MODES, Mode
-from deid_platform.configs import SyntheticCorpusConfig, SyntheticNerConfig, SyntheticTextConfig
-from deid_platform.conventions import REFRESH, fraction_asset
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
@@ -31,13 +28,20 @@ from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.privacy import leak_audit, leak_gate, preview, unseen_documents
 from deid_platform.core.records import Annotation, SyntheticText
 from deid_platform.core.synthesis import annotate_documents, generate_documents, select_volume
-from deid_platform.metadata import label_table
-from deid_platform.ner_training import f1_floor_check, f1_floor_result, train_ner_model
-from deid_platform.partitions import language_fraction_partitions
-from deid_platform.publishing import asset_run
-from deid_platform.resources import Compute, TrainingLauncher
-from deid_platform.store import ArtifactStore, Partition
-from deid_platform.tracking import MlflowTracking
+from deid_platform.partitions import Partition, language_fraction_partitions
+from deid_platform.plumbing.assets import REFRESH, fraction_asset
+from deid_platform.plumbing.compute import Compute, TrainingLauncher
+from deid_platform.plumbing.metadata import label_table
+from deid_platform.plumbing.publishing import asset_run
+from deid_platform.plumbing.store import ArtifactStore
+from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.study.configs import (
+    SyntheticCorpusConfig,
+    SyntheticNerConfig,
+    SyntheticTextConfig,
+)
+from deid_platform.study.modes import MODES, Mode
+from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_ner_model
 
 
 @fraction_asset(
@@ -73,18 +77,19 @@ def synthetic_text(
             train=train,
             prompt_docs=real["dev"],
             sampling=config.sampling(),
-            batch_size=config.batch_size or store.lm_preset(language).generation_batch_size,
+            batch_size=config.batch_size
+            or store.lm_preset("adapted_llm", run.partition).generation_batch_size,
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
             log=run.log,
         )
         unseen = unseen_documents(real, train, config.prompt_words)
         audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
-        with run.write() as staging:
-            write_jsonl(docs, staging / "text.jsonl")
+        with run.write() as files:
+            write_jsonl(docs, files.path("text"))
             SyntheticText(**config.sampling().to_dict(), stats=stats).write(
-                staging / "generation.json"
+                files.path("generation")
             )
-            audit.write(staging / "leak_audit.json")
+            audit.write(files.path("leak_audit"))
         passed, reasons = leak_gate(audit)
         run.mlflow.log_metrics({f"audit.{k}": v for k, v in audit.figures.items()})
         run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
@@ -136,11 +141,11 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             "training_subset",
             "real_corpus",
         ],
-        group_name="synthetic" if mode.name == "total" else "ablations",
+        group_name=mode.group,
         kinds={"pytorch", "jsonl"},
         code_version="1",
         # The ablations run on demand: nothing retrains them by itself.
-        automation_condition=REFRESH if mode.name == "total" else None,
+        automation_condition=REFRESH if mode.automated else None,
         description=f"The synthetic text machine-annotated by an annotator ({mode.name}: "
         f"{mode.description}). Stored as BRAT and JSONL with provenance per note; metadata holds "
         "counts, the label distribution against the real one, and a masked preview.",
@@ -177,14 +182,12 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             annotation = Annotation(
                 mode.name, str(text_part.fraction), str(annotator_part.fraction), volume, stats
             )
-            with run.write() as staging:
-                write_brat(docs, staging / "brat")
-                write_jsonl(docs, staging / "corpus.jsonl")
-                annotation.write(staging / "annotation.json")
+            with run.write() as files:
+                write_brat(docs, files.path("brat"))
+                write_jsonl(docs, files.path("documents"))
+                annotation.write(files.path("annotation"))
             # Masked with every real PHI string the store holds, not only the LLM's training notes'.
-            real = [
-                d for split in store.read_splits(run.partition.language).values() for d in split
-            ]
+            real = store.read_real(run.partition.language)
             labels = {"synthetic": summarize(docs)["labels"], "real": summarize(subset)["labels"]}
             return run.result(
                 {
@@ -208,11 +211,11 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
     @fraction_asset(
         key=mode.key("synthetic_ner_model"),
         deps=[corpus, "annotator_model", "real_corpus"],
-        group_name="synthetic" if mode.name == "total" else "ablations",
+        group_name=mode.group,
         kinds={"pytorch", "mlflow"},
         code_version="1",
         pool="training",
-        automation_condition=REFRESH if mode.name == "total" else None,
+        automation_condition=REFRESH if mode.automated else None,
         check_specs=[f1_floor_check(mode.key("synthetic_ner_model"))],
         description=f"An NER model trained only on the synthetic corpus ({mode.name}: "
         f"{mode.description}), with the annotator's trainer, evaluated on the real test split "

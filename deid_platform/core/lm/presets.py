@@ -59,8 +59,8 @@ class LmPreset(Preset):
     )
 
 
-# The settings of domain adaptation (the adapted_llm asset); the others build and pre-train the
-# base model (base_llm).
+# The settings only domain adaptation (the adapted_llm asset) uses; the others build and pre-train
+# the base model (base_llm).
 ADAPTATION = (
     "adapt_epochs",
     "adapt_learning_rate",
@@ -72,6 +72,9 @@ ADAPTATION = (
     "qlora",
     "gradient_checkpointing",
 )
+# Settings of how any training runs, which adaptation may set apart from pre-training: changing
+# them on adapted_llm retrains the adapted LMs and leaves base_llm as it is.
+TRAINING = ("batch_size", "warmup_steps", "weight_decay", "precision", "context")
 
 PRESETS = {
     # Full fine-tuning: at this size LoRA r=8 cannot move the base far enough towards the real

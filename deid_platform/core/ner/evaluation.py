@@ -1,5 +1,5 @@
 """Train, evaluate on real test data and save: the unit of work an NER asset runs, in process or
-in a separate process or pod (see deid_platform.pipes_entry)."""
+in a separate process or pod (see deid_platform.runners.pipes_entry)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ def train_evaluate_save(
     train_docs: Sequence[Document],
     test_docs: Sequence[Document],
     labels: list[str],
-    out: Path,
+    model_dir: Path,
+    scores_path: Path,
     seed: int,
     device: str | None = None,
     report: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
-    """Writes `out/model` and `out/metrics.json`; returns the metrics with the training time."""
+    """Writes the model into `model_dir` and its scores on the test documents to `scores_path`;
+    returns the metrics with the training time."""
     result = train_ner(
         preset, list(train_docs), seed=seed, labels=labels, report=report, device=device
     )
@@ -35,8 +37,8 @@ def train_evaluate_save(
         report=lambda done, total: report(f"annotated {done}/{total} test windows"),
     )
     metrics = evaluate(test_docs, predictions)
-    result.ner.save(out / "model", extra={"preset": preset.to_dict(), "labels": labels})
-    NerScores.from_dict(metrics).write(out / "metrics.json")
+    result.ner.save(model_dir, extra={"preset": preset.to_dict(), "labels": labels})
+    NerScores.from_dict(metrics).write(scores_path)
     return {
         **metrics,
         "train_seconds": result.seconds,

@@ -2,7 +2,7 @@
 PipesSubprocessClient, on a GPU pod with PipesK8sClient (deploy/k8s). Imports only dagster-pipes
 (a small package with no dependencies) and `core`, so the pod needs neither Dagster nor MLflow.
 
-    python -m deid_platform.pipes_entry     # launched by a Pipes client, parameters in its extras
+    python -m deid_platform.runners.pipes_entry    # by a Pipes client, parameters in its extras
 """
 
 import json
@@ -24,7 +24,8 @@ def ner_train(params: dict[str, Any], log: Callable[[str], None]) -> dict[str, A
         read_jsonl(params["train"]).documents,
         read_jsonl(params["test"]).documents,
         params["labels"],
-        Path(params["out"]),
+        Path(params["model"]),
+        Path(params["scores"]),
         params["seed"],
         device=params.get("device"),
         report=log,

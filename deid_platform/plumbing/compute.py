@@ -1,5 +1,5 @@
-"""The resources assets use besides the artifact store and MLflow: where models compute, and where a
-training step runs when it runs outside the Dagster process (Dagster Pipes)."""
+"""Where models compute (device, CPU threads), and where a training step runs when it runs outside
+the Dagster process (Dagster Pipes)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ import yaml
 from dagster import (
     AssetExecutionContext,
     ConfigurableResource,
-    EnvVar,
     PipesSubprocessClient,
 )
 from pydantic import Field
 
 from deid_platform import settings
-from deid_platform.store import ArtifactStore
-from deid_platform.tracking import MlflowTracking
 
-PIPES_ENTRY = "deid_platform.pipes_entry"
+PIPES_ENTRY = "deid_platform.runners.pipes_entry"
 
 
 class Compute(ConfigurableResource):
@@ -50,7 +47,7 @@ class TrainingLauncher(ConfigurableResource):
     """Runs a training step through Dagster Pipes: in a local subprocess, or with backend `k8s` in
     a GPU pod of `image` started by PipesK8sClient from inside the cluster, with the artifact
     volume mounted where the code location has it (deploy/k8s). Either way the step runs
-    `python -m deid_platform.pipes_entry`, which needs only dagster-pipes and `core`."""
+    `python -m deid_platform.runners.pipes_entry`, which needs only dagster-pipes and `core`."""
 
     backend: str = Field(default="subprocess", description="subprocess or k8s.")
     image: str = Field(default="deid-platform:latest", description="Image of the GPU pod (k8s).")
@@ -79,28 +76,3 @@ class TrainingLauncher(ConfigurableResource):
                 extras=extras,
             )
         return invocation.get_custom_messages()[-1]
-
-
-def _from_env(name: str, default: str) -> str:
-    """The variable as an EnvVar when it is set (the UI then names it and resolves it at run
-    time), the default otherwise."""
-    return EnvVar(name) if os.environ.get(name) else default
-
-
-def platform_resources() -> dict[str, Any]:
-    """The resources of the code location, configured from the environment (see settings)."""
-    return {
-        "store": ArtifactStore(root=_from_env("DEID_STORAGE", str(settings.storage_root()))),
-        "tracking": MlflowTracking(
-            tracking_uri=_from_env("DEID_MLFLOW_URI", settings.mlflow_tracking_uri()),
-            artifact_location=_from_env(
-                "DEID_MLFLOW_ARTIFACTS", settings.mlflow_artifact_location()
-            ),
-            ui_url=_from_env("DEID_MLFLOW_UI", settings.mlflow_ui_url()),
-        ),
-        "compute": Compute(),
-        "launcher": TrainingLauncher(
-            backend=_from_env("DEID_PIPES_BACKEND", "subprocess"),
-            image=_from_env("DEID_PIPES_IMAGE", "deid-platform:latest"),
-        ),
-    }

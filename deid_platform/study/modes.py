@@ -1,5 +1,8 @@
-"""The paper's ablations, each changing one thing: which fraction of the data the LLM that wrote
-the synthetic text learned from, and which the annotator did; and their rows in the report."""
+"""The paper's ablation modes, in one registry. Everything that varies with a mode lives on it: the
+asset keys and group of its synthetic corpus and NER model, whether automation requests them, the
+partitions it reads of the synthetic text and of the annotator, its marker in the ablation plot;
+and its row of the ablation report. The CLI, the recipes, the reports and the benchmarks derive
+their lists from `MODES`: adding a mode is one entry here plus its science."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ from dagster import AssetDep, AssetKey, PartitionMapping
 
 from deid_platform.core.ablation import AblationRow
 from deid_platform.core.privacy import leak_gate
-from deid_platform.partitions import FULL_FRACTION, full_fraction
-from deid_platform.store import ArtifactStore, Partition
+from deid_platform.partitions import FULL_FRACTION, Partition, full_fraction
+from deid_platform.plumbing.store import ArtifactStore
 
 
 @dataclass(frozen=True)
@@ -19,13 +22,20 @@ class Mode:
     (None: the same fraction; a mapping: the all-data partition)."""
 
     name: str
+    description: str
     text: PartitionMapping | None
     annotator: PartitionMapping | None
-    description: str
+    # The main mode is kept fresh by automation; ablations run on demand (the run_ablations job).
+    automated: bool
+    marker: str
+
+    @property
+    def group(self) -> str:
+        return "synthetic" if self.automated else "ablations"
 
     def key(self, name: str) -> AssetKey:
-        """`synthetic_corpus` for mode total, `llm_only/synthetic_corpus` for an ablation."""
-        return AssetKey(name if self.name == "total" else [self.name, name])
+        """`synthetic_corpus` for the main mode, `llm_only/synthetic_corpus` for an ablation."""
+        return AssetKey(name if self.automated else [self.name, name])
 
     def dep(self, asset: str, side: str) -> AssetDep:
         mapping = self.text if side == "text" else self.annotator
@@ -38,14 +48,14 @@ class Mode:
     def row(self, store: ArtifactStore, partition: Partition) -> AblationRow | str:
         """This mode's report row at one partition, or why there is none."""
         text = self.reads(partition, "text")
-        if not store.leak_audit_path(text).exists():
+        if not store.path("synthetic_text", text, "leak_audit").exists():
             return f"synthetic_text[{text}] not materialized"
         passed, reasons = leak_gate(store.leak_audit(text))
         if not passed:
             return f"leak gate blocked synthetic_text[{text}]: {'; '.join(reasons)}"
         model = self.key("synthetic_ner_model")
         for key in (AssetKey("annotator_model"), model):
-            if not store.scores_path(key, partition).exists():
+            if not store.path(key, partition, "scores").exists():
                 return f"{key.to_user_string()}[{partition}] not materialized"
         annotation = store.annotation(self.key("synthetic_corpus"), partition)
         return AblationRow(
@@ -55,21 +65,41 @@ class Mode:
             store.scores(model, partition),
             annotation.volume,
             int(annotation.stats["documents"]),
+            rank=MODES.index(self),
+            marker=self.marker,
         )
 
 
+# The main mode first; reports list the modes in this order.
 MODES = (
-    Mode("total", None, None, "the LLM and the annotator both learned from the fraction"),
     Mode(
-        "llm_only",
-        None,
-        FULL_FRACTION,
-        "the LLM learned from the fraction, the annotator from all data",
+        "total",
+        "the LLM and the annotator both learned from the fraction",
+        text=None,
+        annotator=None,
+        automated=True,
+        marker="o",
     ),
     Mode(
         "annotator_only",
-        FULL_FRACTION,
-        None,
         "the annotator learned from the fraction, the LLM from all data",
+        text=FULL_FRACTION,
+        annotator=None,
+        automated=False,
+        marker="v",
+    ),
+    Mode(
+        "llm_only",
+        "the LLM learned from the fraction, the annotator from all data",
+        text=None,
+        annotator=FULL_FRACTION,
+        automated=False,
+        marker="^",
     ),
 )
+MAIN = MODES[0]
+
+
+def synthetic_ner_models() -> list[AssetKey]:
+    """The shareable NER model of every mode, the main one first."""
+    return [mode.key("synthetic_ner_model") for mode in MODES]

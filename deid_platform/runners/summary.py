@@ -10,8 +10,9 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 from deid_platform.core.markdown import table
-from deid_platform.partitions import fraction_partitions
-from deid_platform.store import Partition
+from deid_platform.core.splits import SPLITS
+from deid_platform.partitions import Partition, fraction_partitions
+from deid_platform.plumbing.store import Files
 
 
 def latest_metadata(
@@ -65,13 +66,10 @@ def summary(instance: DagsterInstance, languages: Sequence[str]) -> str:
     for lang in languages:
         meta = latest_metadata(instance, "ablation_report", Partition(lang))
         parts += ["", f"ablation_report[{lang}]: real annotator vs synthetic NER, real test data"]
-        report = Path(str(meta["path"])) / "ablation.md" if meta.get("path") else None
+        report = Files("ablation_report", Path(meta["path"])).path("markdown") if meta else None
         parts.append(
             report.read_text().split("\n\n")[0] if report and report.exists() else "(missing)"
         )
         left_out = meta.get("left_out") or {}
         parts += [f"left out {part}: {why}" for part, why in left_out.items()]
     return "\n".join(parts)
-
-
-SPLITS = ("train", "dev", "test")

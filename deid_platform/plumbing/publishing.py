@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -18,11 +17,12 @@ from dagster import (
     MetadataValue,
 )
 
-from deid_platform import lineage
 from deid_platform.core.atomic import atomic_directory
 from deid_platform.core.hashing import directory_sha256
-from deid_platform.store import ArtifactStore, Partition
-from deid_platform.tracking import MlflowTracking, TrackedRun
+from deid_platform.partitions import Partition
+from deid_platform.plumbing import lineage
+from deid_platform.plumbing.store import ArtifactStore, Files
+from deid_platform.plumbing.tracking import MlflowTracking, TrackedRun
 
 
 class AssetRun:
@@ -41,15 +41,18 @@ class AssetRun:
         self.parents = parents
         self.partition = Partition.of(context)
         self.dir = store.dir(context.asset_key, self.partition)
+        # This partition's files as published (after `write`), addressed by role.
+        self.files = Files(context.asset_key, self.dir)
         self.log = context.log.info
         self._metadata: dict[str, Any] = {}
 
     @contextmanager
-    def write(self) -> Iterator[Path]:
-        """A staging folder that replaces this partition's folder when the block succeeds and
-        vanishes when it fails: nothing half-written is ever read downstream."""
+    def write(self) -> Iterator[Files]:
+        """This partition's files in a staging folder that replaces the partition's folder when
+        the block succeeds and vanishes when it fails: nothing half-written is ever read
+        downstream."""
         with atomic_directory(self.dir) as staging:
-            yield staging
+            yield Files(self.context.asset_key, staging)
 
     def parent_version(self, asset: str) -> str:
         """The data version of a dependency as this step read it (for a model: its hash)."""
@@ -58,9 +61,10 @@ class AssetRun:
             raise LookupError(f"{asset} has no data version: materialize it first")
         return version
 
-    def register_model(self, directory: Path) -> str:
-        """Hashes a model directory of this partition and registers it in MLflow by reference;
+    def register_model(self) -> str:
+        """Hashes this partition's model directory and registers it in MLflow by reference;
         returns the hash, which is the asset's data version."""
+        directory = self.files.path("model")
         sha = directory_sha256(directory)
         name = "-".join([self.context.asset_key.to_python_identifier(), *self.partition])
         version = self.mlflow.register_model(

@@ -1,17 +1,41 @@
 """Everything a user can set when launching an asset (the Launchpad), with descriptions and the
-choices the UI offers. Model hyperparameters are not repeated here: they come from the preset
-dataclasses (see `hyperparameters`)."""
+choices the UI offers. Model hyperparameters are declared once, as the fields of the preset
+dataclasses (`core/ner/presets.py`, `core/lm/presets.py`) with their help: `config_class` turns them
+into Dagster config (every field an optional override of the chosen preset, described in the
+Launchpad), as `core.preset.add_flags` turns them into command-line flags."""
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from dagster import Config
-from pydantic import Field
+from pydantic import Field, create_model
 
 from deid_platform import settings
-from deid_platform.core.lm.presets import ADAPTATION, LmPreset
+from deid_platform.core.lm.presets import ADAPTATION, TRAINING, LmPreset
 from deid_platform.core.ner.presets import NerPreset
+from deid_platform.core.preset import Preset, PresetName, base_type
 from deid_platform.core.records import LeakThresholds, Sampling
-from deid_platform.hyperparameters import config_class
+
+
+def config_class(
+    name: str, base: type[Config], preset: type[Preset], only: Sequence[str] | None = None
+) -> type[Config]:
+    """`base` with one optional field per preset setting (or per setting in `only`): unset keeps
+    the preset's value."""
+    fields: dict[str, Any] = {
+        field: (
+            _optional(annotation),
+            Field(default=None, description=f"{help} Unset: the preset's value."),
+        )
+        for field, (annotation, help) in preset.tunable().items()
+        if only is None or field in only
+    }
+    return create_model(name, __base__=base, __module__=base.__module__, **fields)
+
+
+def _optional(annotation: Any) -> Any:
+    return base_type(annotation) | None
+
 
 SEED = Field(default=settings.DEFAULT_SEED, description="Seeds every random choice of the step.")
 
@@ -41,7 +65,7 @@ class TrainingSubsetConfig(Config):
 
 
 class _NerTraining(Config):
-    preset: Literal["embedded", "gpu", "pretrained", "paper"] = Field(
+    preset: PresetName = Field(
         default="embedded",
         description="embedded: a small encoder from scratch, sized for a 2-core CPU; gpu: a larger "
         "one for a GPU; pretrained: fine-tune model_name_or_path; paper: the paper's annotator "
@@ -75,7 +99,7 @@ SyntheticNerConfig = config_class("SyntheticNerConfig", _SyntheticNer, NerPreset
 
 
 class _BaseLlm(Config):
-    preset: Literal["embedded", "gpu", "pretrained", "paper"] = Field(
+    preset: PresetName = Field(
         default="embedded",
         description="embedded: a small Llama pre-trained on surrogate notes on the CPU; gpu: a "
         "larger one for a GPU; pretrained: model_name_or_path; paper: FLOR-6.3B (or "
@@ -96,7 +120,11 @@ class _AdaptedLlm(Config):
     seed: int = SEED
 
 
-AdaptedLlmConfig = config_class("AdaptedLlmConfig", _AdaptedLlm, LmPreset, only=ADAPTATION)
+# Adaptation settings override the preset base_llm stored, so changing one retrains the adapted
+# LMs only.
+AdaptedLlmConfig = config_class(
+    "AdaptedLlmConfig", _AdaptedLlm, LmPreset, only=[*ADAPTATION, *TRAINING]
+)
 
 
 class SyntheticTextConfig(Config):

@@ -2,7 +2,6 @@
 Pipes, evaluation on the real test split, publication, and the F1-floor check."""
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey
@@ -11,12 +10,13 @@ from deid_platform.core.documents import Document
 from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.ner.evaluation import train_evaluate_save
 from deid_platform.core.ner.presets import NerPreset, get_preset
+from deid_platform.core.preset import overrides
 from deid_platform.core.records import NerScores
-from deid_platform.hyperparameters import overrides
-from deid_platform.metadata import per_label_table
 from deid_platform.partitions import language_fraction_partitions
-from deid_platform.publishing import AssetRun
-from deid_platform.resources import Compute, TrainingLauncher
+from deid_platform.plumbing.compute import Compute, TrainingLauncher
+from deid_platform.plumbing.metadata import per_label_table
+from deid_platform.plumbing.publishing import AssetRun
+from deid_platform.plumbing.store import Files
 
 
 def f1_floor_check(asset: str | AssetKey) -> AssetCheckSpec:
@@ -56,19 +56,27 @@ def train_ner_model(
     if config.epochs is None and epochs_scale != 1.0:
         preset = preset.with_overrides(epochs=preset.epochs * epochs_scale)
     run.log(f"{preset.name} NER on {len(train_docs)} documents ({device}, {config.execution})")
-    with run.write() as staging:
+    with run.write() as files:
         if config.execution == "pipes":
             job = {"preset": preset.to_dict(), "labels": labels, "seed": config.seed}
-            stats = _through_pipes(run, launcher, job, train_docs, test_docs, staging, device)
+            stats = _through_pipes(run, launcher, job, train_docs, test_docs, files, device)
         else:
             stats = train_evaluate_save(
-                preset, train_docs, test_docs, labels, staging, config.seed, device, run.log
+                preset,
+                train_docs,
+                test_docs,
+                labels,
+                files.path("model"),
+                files.path("scores"),
+                config.seed,
+                device,
+                run.log,
             )
-    scores = NerScores.read(run.dir / "metrics.json")
-    sha = run.register_model(run.dir / "model")
+    scores = NerScores.read(run.files.path("scores"))
+    sha = run.register_model()
     run.mlflow.log_params({f"preset.{k}": v for k, v in preset.to_dict().items()})
     run.mlflow.log_metrics({f"f1.{label}": v["f1"] for label, v in scores.per_label.items()})
-    run.mlflow.log_artifact(run.dir / "metrics.json")
+    run.mlflow.log_artifact(run.files.path("scores"))
     return (
         scores,
         sha,
@@ -93,26 +101,30 @@ def _through_pipes(
     job: dict[str, Any],
     train_docs: Sequence[Document],
     test_docs: Sequence[Document],
-    out: Path,
+    out: Files,
     device: str,
 ) -> dict[str, Any]:
-    """The same training in another process or pod, writing into `out`; the real text it is
+    """The same training in another process or pod, writing `out`'s files; the real text it is
     handed is deleted as soon as it is done."""
-    inputs = out.parent / f"{out.name}-inputs"
+    inputs = out.folder.parent / f"{out.folder.name}-inputs"
+    handed = {
+        "train": (inputs / "train.jsonl", train_docs),
+        "test": (inputs / "test.jsonl", test_docs),
+    }
     try:
-        write_jsonl(list(train_docs), inputs / "train.jsonl")
-        write_jsonl(list(test_docs), inputs / "test.jsonl")
+        for path, docs in handed.values():
+            write_jsonl(list(docs), path)
         extras = {
             "task": "ner-train",
             **job,
-            "train": str(inputs / "train.jsonl"),
-            "test": str(inputs / "test.jsonl"),
-            "out": str(out),
+            **{split: str(path) for split, (path, _) in handed.items()},
+            "model": str(out.path("model")),
+            "scores": str(out.path("scores")),
             "device": device,
         }
         return launcher.run(run.context, extras)
     finally:
-        for name in ("train.jsonl", "test.jsonl"):
-            (inputs / name).unlink(missing_ok=True)
+        for path, _ in handed.values():
+            path.unlink(missing_ok=True)
         if inputs.exists():
             inputs.rmdir()

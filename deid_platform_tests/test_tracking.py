@@ -5,7 +5,7 @@ import multiprocessing
 
 from mlflow.tracking import MlflowClient
 
-from deid_platform.tracking import MlflowTracking, ensure_experiment
+from deid_platform.plumbing.tracking import MlflowTracking, ensure_experiment
 
 
 def test_experiment_artifacts_default_to_the_platform_folder(tmp_path, monkeypatch):

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterEventType, DagsterInstance, Definitions, JobDefinition
+from dagster import DagsterEventType, DagsterInstance, JobDefinition
 
-from deid_platform.definitions import defs as load_definitions
-from deid_platform.partitions import fraction_partitions, language_partitions
-from deid_platform.store import Partition
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition, fraction_partitions, language_partitions
 
 # The console shows only what `log` says; every event, DEBUG included, goes to the log file.
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -28,20 +27,6 @@ class Outcome:
     blocked: dict[str, str] = field(default_factory=dict)
     run_ids: list[str] = field(default_factory=list)
     steps: list[tuple[str, str, float]] = field(default_factory=list)
-
-
-def definitions(resources: dict[str, Any] | None = None) -> Definitions:
-    """The code location, with some resources replaced (tests use temporary stores)."""
-    base = load_definitions()
-    if not resources:
-        return base
-    return Definitions(
-        assets=base.assets,
-        asset_checks=base.asset_checks,
-        jobs=base.jobs,
-        sensors=base.sensors,
-        resources={**(base.resources or {}), **resources},
-    )
 
 
 def run_pipeline(
@@ -60,7 +45,7 @@ def run_pipeline(
     single-side ablations too (they read the all-data partitions, so they run after every
     fraction). A partition the leak gate blocks is reported and skipped; any other failure
     raises."""
-    graph = definitions(resources)
+    graph = build(resources)
     outcome = Outcome()
     runner = _Runner(instance, run_config or {}, log, log_file, outcome)
     for language in languages or language_partitions.get_partition_keys():

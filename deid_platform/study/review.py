@@ -16,8 +16,9 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
-from deid_platform.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
-from deid_platform.store import ArtifactStore, Partition
+from deid_platform.partitions import Partition
+from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
+from deid_platform.plumbing.store import ArtifactStore
 
 INPUT_VERSION = "dagster/input_data_version/"
 SOURCE = AssetKey("real_corpus_files")
@@ -171,7 +172,7 @@ def build_review(
         if link["asset"] == "training_subset"
     }
     corpus = next((link for link in chain if link["asset"] == "real_corpus"), {})
-    audit_path = store.privacy_audit_path(partition)
+    audit_path = store.path("privacy_audit", partition, "audit")
     return {
         "subject": {"asset": subject.to_user_string(), "partition": str(partition)},
         "chain": chain,

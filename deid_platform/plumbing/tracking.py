@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 from pydantic import Field
 
 from deid_platform import settings
-from deid_platform.lineage import Parent
+from deid_platform.plumbing.lineage import Parent
 
 # MLflow 3 opens experiments in its GenAI view unless told they hold classic model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
