@@ -62,3 +62,39 @@ def test_seed_summary():
         {"mean": 0.9, "std": 0.1, "seeds": 3.0}
     )
     assert summarize_seeds({7: 0.5})["std"] == 0.0
+
+
+def test_the_weighted_resampling_sums_the_documents_each_replicate_drew():
+    rng = np.random.default_rng(3)
+    golds = [doc(i, GOLD) for i in range(30)]
+    preds = [doc(i, GOLD if rng.random() < 0.6 else GOLD[1:]) for i in range(30)]
+    real, synthetic = corpus_counts(golds, golds), corpus_counts(golds, preds)
+    out = paired_bootstrap(real, synthetic, replicates=300, seed=5)["token_f1"]
+    # The same draws indexed directly: percentiles of the synthetic model's resampled F1.
+    draws = np.random.default_rng(5).integers(0, 30, size=(300, 30))
+    direct = scores(synthetic[draws].sum(1))["token_f1"]
+    assert out["synthetic_low"] == pytest.approx(np.percentile(direct, 2.5))
+    assert out["synthetic_high"] == pytest.approx(np.percentile(direct, 97.5))
+
+
+def test_over_seeds_the_ratio_is_of_the_means_and_the_spread_is_the_seeds():
+    rng = np.random.default_rng(2)
+    golds = [doc(i, GOLD) for i in range(40)]
+    good = corpus_counts(golds, [doc(i, GOLD if rng.random() < 0.9 else []) for i in range(40)])
+    poor = corpus_counts(golds, [doc(i, GOLD if rng.random() < 0.5 else []) for i in range(40)])
+    real = corpus_counts(golds, golds)
+    one = paired_bootstrap(real, good, replicates=200)
+    # A stack of one seed is the single-seed call; two identical seeds change no figure.
+    assert paired_bootstrap(real[None], good[None], replicates=200) == one
+    twice = paired_bootstrap(np.stack([real, real]), np.stack([good, good]), replicates=200)
+    assert twice["binary_recall"]["ratio"] == pytest.approx(one["binary_recall"]["ratio"])
+    assert twice["binary_recall"]["ratio_std"] == 0.0
+    both = paired_bootstrap(np.stack([real, real]), np.stack([good, poor]), replicates=500)
+    recall = both["binary_recall"]
+    separate = [float(scores(c.sum(0))["binary_recall"]) for c in (good, poor)]
+    assert recall["synthetic"] == pytest.approx(np.mean(separate))
+    assert recall["ratio"] == pytest.approx(np.mean(separate))  # the real recall is 1
+    assert recall["ratio_std"] == pytest.approx(np.std(separate, ddof=1))
+    assert recall["ratio_low"] < recall["ratio"] < recall["ratio_high"]
+    with pytest.raises(ValueError, match="same documents and seeds"):
+        paired_bootstrap(np.stack([real, real]), good[None])

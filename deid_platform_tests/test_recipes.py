@@ -7,7 +7,13 @@ from dagster import AssetKey, validate_run_config
 from deid_platform.core.errors import UserError
 from deid_platform.definitions import build
 from deid_platform.study.modes import synthetic_ner_models
-from deid_platform.study.recipes import load_recipe, model_assets, recipe_names
+from deid_platform.study.recipes import (
+    FIXED_SEED_ASSETS,
+    load_recipe,
+    model_assets,
+    recipe_names,
+    seeded_assets,
+)
 
 
 def test_the_documented_recipes_exist():
@@ -46,3 +52,18 @@ def test_an_override_wins_and_a_bad_recipe_says_where(tmp_path):
         load_recipe(bad)
     with pytest.raises(UserError, match="no such recipe"):
         load_recipe("nonexistent")
+
+
+def test_a_seed_varies_every_seeded_asset_but_the_split_and_the_subsets():
+    graph = build()
+    seeded = set()
+    for key in graph.resolve_all_asset_keys():
+        schema = graph.resolve_assets_def(key).op.config_schema
+        if schema and "seed" in getattr(schema.config_type, "fields", {}):
+            seeded.add(key.to_user_string())
+    assert seeded == set(seeded_assets()) | set(FIXED_SEED_ASSETS)
+    ops = load_recipe("test-fast").with_seed(29).run_config()["ops"]
+    for asset in seeded_assets():
+        assert ops[AssetKey.from_user_string(asset).to_python_identifier()]["config"]["seed"] == 29
+    assert not {"real_corpus", "training_subset"} & set(ops)
+    assert ops["base_llm"]["config"]["pretrain_epochs"] == 1  # the recipe's own config stays

@@ -124,35 +124,59 @@ def paired_bootstrap(
 ) -> dict[str, dict[str, float]]:
     """For each measure: the real and synthetic models' scores and the synthetic/real ratio, each
     with a percentile interval from resampling documents with replacement, the same documents for
-    both models. `real` and `synthetic` are `corpus_counts` of the same documents."""
+    both models. `real` and `synthetic` are `corpus_counts` of the same documents, or stacks of
+    them with one per seed (seeds x documents x counts): every replicate then draws the same
+    documents for every seed, so the interval holds the document and the seed variation together.
+    Over seeds a score is the mean of the seeds' scores and the ratio the ratio of those means;
+    `*_std` is the standard deviation of the seeds' own figures (0 with one seed)."""
+    real, synthetic = np.asarray(real), np.asarray(synthetic)
+    if real.ndim == 2:
+        real, synthetic = real[None], synthetic[None]
     if real.shape != synthetic.shape:
-        raise ValueError("the two models must be scored on the same documents")
+        raise ValueError("the two models must be scored on the same documents and seeds")
+    n_docs = real.shape[1]
     rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(real), size=(replicates, len(real)))
-    boot_real, boot_syn = scores(real[draws].sum(1)), scores(synthetic[draws].sum(1))
-    point_real, point_syn = scores(real.sum(0)), scores(synthetic.sum(0))
+    draws = rng.integers(0, n_docs, size=(replicates, n_docs))
+    # How often each replicate drew each document: summing counts through these weights keeps
+    # memory at replicates x documents, whatever the number of seeds.
+    offsets = draws + n_docs * np.arange(replicates)[:, None]
+    weights = np.bincount(offsets.ravel(), minlength=replicates * n_docs)
+    weights = weights.reshape(replicates, n_docs)
+    boot_real = scores(np.einsum("rd,sdc->rsc", weights, real))
+    boot_syn = scores(np.einsum("rd,sdc->rsc", weights, synthetic))
+    point_real, point_syn = scores(real.sum(1)), scores(synthetic.sum(1))
     tail = (1 - level) / 2 * 100
     out: dict[str, dict[str, float]] = {}
     for measure in MEASURES:
-        ratio = _ratio(boot_syn[measure], boot_real[measure])
+        seeds_real, seeds_syn = point_real[measure], point_syn[measure]
+        real_boot, syn_boot = boot_real[measure].mean(1), boot_syn[measure].mean(1)
         values = {
-            "real": (point_real[measure], boot_real[measure]),
-            "synthetic": (point_syn[measure], boot_syn[measure]),
-            "ratio": (_ratio(point_syn[measure], point_real[measure]), ratio),
+            "real": (seeds_real.mean(), real_boot, seeds_real),
+            "synthetic": (seeds_syn.mean(), syn_boot, seeds_syn),
+            "ratio": (
+                _ratio(seeds_syn.mean(), seeds_real.mean()),
+                _ratio(syn_boot, real_boot),
+                _ratio(seeds_syn, seeds_real),
+            ),
         }
         out[measure] = {}
-        for name, (point, boot) in values.items():
+        for name, (point, boot, per_seed) in values.items():
             low, high = np.percentile(boot, [tail, 100 - tail])
             out[measure] |= {
                 name: float(point),
                 f"{name}_low": float(low),
                 f"{name}_high": float(high),
+                f"{name}_std": seed_spread(per_seed),
             }
     return out
+
+
+def seed_spread(values: Sequence[float] | np.ndarray) -> float:
+    """Sample standard deviation over seeds (0 with one seed)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def summarize_seeds(values: Mapping[int, float]) -> dict[str, float]:
     """Mean and sample standard deviation over seeds (0 with one seed)."""
     array = np.array(list(values.values()), dtype=float)
-    spread = float(array.std(ddof=1)) if len(array) > 1 else 0.0
-    return {"mean": float(array.mean()), "std": spread, "seeds": float(len(array))}
+    return {"mean": float(array.mean()), "std": seed_spread(array), "seeds": float(len(array))}

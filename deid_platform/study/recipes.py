@@ -38,6 +38,17 @@ def model_assets() -> list[str]:
     return ["base_llm", *ner_assets()]
 
 
+# Seeded but never varied by `Recipe.with_seed`: every seed of a study splits the corpus and
+# samples the nested fractions alike, so that seeds differ in their models only and are scored
+# on the same test documents.
+FIXED_SEED_ASSETS = ("real_corpus", "training_subset")
+
+
+def seeded_assets() -> list[str]:
+    """The assets whose random steps a study's seed varies: models, sampling and audit."""
+    return ["adapted_llm", "synthetic_text", "privacy_audit", *model_assets()]
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str
@@ -57,6 +68,13 @@ class Recipe:
         """The recipe with some config of one asset replaced (a benchmark's command-line option)."""
         merged = {**self.assets, asset: {**self.assets.get(asset, {}), **config}}
         return Recipe(self.name, self.description, merged)
+
+    def with_seed(self, seed: int) -> Recipe:
+        """The recipe with `seed` for every asset of `seeded_assets`."""
+        recipe = self
+        for asset in seeded_assets():
+            recipe = recipe.with_config(asset, seed=seed)
+        return recipe
 
 
 def recipe_names() -> list[str]:
