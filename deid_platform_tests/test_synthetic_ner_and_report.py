@@ -93,3 +93,25 @@ def test_ablation_rows_and_ratios():
     table = parse(markdown_table(rows))
     assert [r[0] for r in table[1:]] == ["0.5", "1.0"]
     assert table[1][:5] == ["0.5", "main", "0.800", "0.400", "0.500"]
+
+
+def test_a_rerun_trains_only_the_selected_model_with_its_new_config(platform_copy):
+    from deid_platform.partitions import Partition
+    from deid_platform.runners.pipeline import rerun_assets
+
+    root, instance, resources, _ = platform_copy
+    before = latest(instance, "synthetic_ner_model", "1.0|es").run_id
+    config = {"ops": {"synthetic_ner_model": {"config": {"epochs": 2, "min_steps": 0}}}}
+    outcome = rerun_assets(
+        instance,
+        "synthesize_fraction",
+        Partition("es", "1.0"),
+        [AssetKey("synthetic_ner_model")],
+        config,
+        log=lambda _: None,
+        resources=resources,
+    )
+    assert {step for step, _, _ in outcome.steps} == {"synthetic_ner_model"}
+    record = latest(instance, "synthetic_ner_model", "1.0|es")
+    assert record.run_id == outcome.run_ids[0] != before
+    assert latest(instance, "synthetic_corpus", "1.0|es").run_id != record.run_id

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import DagsterEventType, DagsterInstance, JobDefinition
+from dagster import AssetKey, DagsterEventType, DagsterInstance, JobDefinition
 
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition, fraction_partitions, language_partitions
@@ -59,6 +59,25 @@ def run_pipeline(
     return outcome
 
 
+def rerun_assets(
+    instance: DagsterInstance,
+    job_name: str,
+    partition: Partition,
+    assets: Sequence[AssetKey],
+    run_config: dict[str, Any] | None = None,
+    log: Callable[[str], None] = print,
+    log_file: Path | None = None,
+    resources: dict[str, Any] | None = None,
+) -> Outcome:
+    """Materializes only `assets` of one partition of a job, reading what the store holds
+    upstream: one more model on the same data with other config (the volume ablation trains a
+    second NER model on each synthetic corpus). Raises as `run_pipeline` does."""
+    outcome = Outcome()
+    runner = _Runner(instance, run_config or {}, log, log_file, outcome)
+    runner.run(build(resources).resolve_job_def(job_name), partition, assets)
+    return outcome
+
+
 @dataclass
 class _Runner:
     instance: DagsterInstance
@@ -67,14 +86,19 @@ class _Runner:
     log_file: Path | None
     outcome: Outcome
 
-    def run(self, job: JobDefinition, partition: Partition) -> None:
+    def run(
+        self, job: JobDefinition, partition: Partition, assets: Sequence[AssetKey] | None = None
+    ) -> None:
         nodes = {node.name for node in job.nodes}
+        if assets is not None:
+            nodes &= {key.to_python_identifier() for key in assets}
         ops = {k: v for k, v in self.run_config.get("ops", {}).items() if k in nodes}
         result = job.execute_in_process(
             instance=self.instance,
             partition_key=partition.key,
             run_config={"ops": ops, **QUIET},
             raise_on_error=False,
+            asset_selection=assets,
         )
         self.outcome.run_ids.append(result.run_id)
         self._report(result.run_id, partition)
