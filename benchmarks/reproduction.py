@@ -148,6 +148,9 @@ def configure(study: Study, fractions: Sequence[str]) -> None:
             "HF_HUB_OFFLINE": "1",
         }
     )
+    # Each seed keeps its store and MLflow store in its own folder (DEID_VAR, set per seed).
+    for name in ("DEID_STORAGE", "DEID_MLFLOW_URI", "DEID_MLFLOW_ARTIFACTS"):
+        os.environ.pop(name, None)
     if not study.resume:
         shutil.rmtree(study.out, ignore_errors=True)
 
@@ -642,7 +645,7 @@ def publish(
     command = " ".join(["python -m", f"benchmarks.{name.split(':')[0]}", *sys.argv[1:]])
     heading = (
         f"`{command}` on {study.corpus_name} ({study.split} split, {documents} documents), recipe "
-        f"{recipe.name}, {study.threads} threads: {sum(r['seconds'] for r in results) / 60:.1f} "
+        f"{recipe.name}, threads {study.threads}: {sum(r['seconds'] for r in results) / 60:.1f} "
         f"minutes for {len(results)} seed run(s)."
     )
     note = NOT_COMPARABLE.get(study.corpus_name, "").format(documents=documents, split=study.split)

@@ -98,3 +98,14 @@ def test_over_seeds_the_ratio_is_of_the_means_and_the_spread_is_the_seeds():
     assert recall["ratio_low"] < recall["ratio"] < recall["ratio_high"]
     with pytest.raises(ValueError, match="same documents and seeds"):
         paired_bootstrap(np.stack([real, real]), good[None])
+
+
+def test_a_ratio_over_a_real_model_that_found_nothing_is_zero_not_infinite():
+    golds = [doc(i, GOLD) for i in range(10)]
+    nothing = corpus_counts(golds, [doc(i, []) for i in range(10)])
+    out = paired_bootstrap(
+        np.stack([nothing, nothing]), np.stack([corpus_counts(golds, golds)] * 2)
+    )
+    strict = out["strict_f1"]
+    assert (strict["real"], strict["synthetic"]) == (0.0, 1.0)
+    assert strict["ratio"] == strict["ratio_high"] == strict["ratio_std"] == 0.0
