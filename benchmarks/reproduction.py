@@ -473,6 +473,11 @@ def _ratio(measure: dict, seeds: int) -> str:
     return f"{_spread(ratio, seeds)} [{measure['ratio_low']:.3f}, {measure['ratio_high']:.3f}]"
 
 
+def _compared(measures: dict, names: Sequence[str], seeds: int) -> list[str]:
+    """Real → synthetic and the ratio with its interval, for each measure named."""
+    return [cell for n in names for cell in (_pair(measures[n], seeds), _ratio(measures[n], seeds))]
+
+
 def _official(row: dict, name: str, seeds: int) -> str:
     real, synthetic = (row["official"][side].get(name) for side in ("real", "synthetic"))
     if real is None or synthetic is None:
@@ -541,12 +546,7 @@ def render(
             [
                 *name,
                 *([paper(r)] if paper else []),
-                _pair(m["token_f1"], seeds),
-                _ratio(m["token_f1"], seeds),
-                _pair(m["ws_token_f1"], seeds),
-                _ratio(m["ws_token_f1"], seeds),
-                _pair(m["strict_f1"], seeds),
-                _ratio(m["strict_f1"], seeds),
+                *_compared(m, ("token_f1", "ws_token_f1", "strict_f1"), seeds),
                 _official(r, "ner_f1", seeds),
                 _official(r, "spans_strict_f1", seeds),
             ]
@@ -555,12 +555,7 @@ def render(
         found.append(
             [
                 *name,
-                _pair(m["binary_precision"], seeds),
-                _ratio(m["binary_precision"], seeds),
-                _pair(m["binary_recall"], seeds),
-                _ratio(m["binary_recall"], seeds),
-                _pair(m["binary_f1"], seeds),
-                _ratio(m["binary_f1"], seeds),
+                *_compared(m, ("binary_precision", "binary_recall", "binary_f1"), seeds),
                 _spread(volume.get("volume_tokens"), seeds, 2),
                 _spread(volume.get("volume_characters"), seeds, 2),
                 _spread(volume.get("tokens_produced"), seeds, 0),
