@@ -81,6 +81,7 @@ class Study:
 
 def add_study_options(parser: argparse.ArgumentParser, out: str) -> None:
     """The options of every entry point: corpus, recipe, seeds, split, scorer, output."""
+    parser.set_defaults(out_base=out)
     parser.add_argument("--corpus", default=str(SHARED_DATA / "meddocan"))
     parser.add_argument("--format", default="brat")
     parser.add_argument("--language", default="es")
@@ -114,7 +115,11 @@ def add_study_options(parser: argparse.ArgumentParser, out: str) -> None:
         "and span scores for every model",
     )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", default=out)
+    parser.add_argument(
+        "--out",
+        help=f"default: {out}, with the corpus's folder name and the split beside it for "
+        "another corpus than MEDDOCAN or the dev split, so that no study wipes another",
+    )
     parser.add_argument(
         "--resume", action="store_true", help="keep the seeds whose seed.json --out already holds"
     )
@@ -122,16 +127,24 @@ def add_study_options(parser: argparse.ArgumentParser, out: str) -> None:
 
 
 def study_of(args: argparse.Namespace) -> Study:
+    corpus = Path(args.corpus).resolve()
     return Study(
-        corpus=Path(args.corpus).resolve(),
+        corpus=corpus,
         format=args.format,
         language=args.language,
         split=args.split,
         threads=args.threads,
         scorer=find_scorer(args.meddocan_scorer),
-        out=Path(args.out).resolve(),
+        out=Path(
+            args.out or "-".join([args.out_base, *_variant(corpus.name, args.split)])
+        ).resolve(),
         resume=args.resume,
     )
+
+
+def _variant(corpus: str, split: str) -> list[str]:
+    """What sets a study's output folder and RESULTS.md block apart from the MEDDOCAN test one."""
+    return [*([corpus] if corpus != "meddocan" else []), *([split] if split != "test" else [])]
 
 
 def configure(study: Study, fractions: Sequence[str]) -> None:
@@ -650,7 +663,7 @@ def publish(
     print(text)
     (study.out / "summary.json").write_text(json.dumps(rows, indent=1))
     if not args.no_results:
-        update_results(name, text)
+        update_results(":".join([name, *_variant(study.corpus_name, study.split)]), text)
     emit(
         {
             "benchmark": name,
