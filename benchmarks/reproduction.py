@@ -439,10 +439,7 @@ def aggregate(results: Sequence[dict]) -> list[dict]:
                 "per_label": compare_labels(
                     [m["per_label"] for m in real], [m["per_label"] for m in synthetic]
                 ),
-                "official": {
-                    side: _over_seeds(seeds, [m["official"] for m in models])
-                    for side, models in (("real", real), ("synthetic", synthetic))
-                },
+                "official": _official_over_seeds(seeds, real, synthetic),
                 "volume": _over_seeds(seeds, [row["volume"] for _, row in pairs]),
                 "privacy": _over_seeds(seeds, [row["privacy"] for _, row in pairs]),
                 "label_jsd_vs_real": _over_seeds(
@@ -455,6 +452,19 @@ def aggregate(results: Sequence[dict]) -> list[dict]:
             }
         )
     return out
+
+
+def _official_over_seeds(seeds: Sequence[int], real: list[dict], synthetic: list[dict]) -> dict:
+    """The official script's scores of both models over seeds, and the spread of their ratio."""
+    ratios = [
+        {n: s["official"][n] / r["official"][n] if r["official"][n] else 0.0 for n in r["official"]}
+        for r, s in zip(real, synthetic, strict=True)
+    ]
+    return {
+        "real": _over_seeds(seeds, [m["official"] for m in real]),
+        "synthetic": _over_seeds(seeds, [m["official"] for m in synthetic]),
+        "ratio": _over_seeds(seeds, ratios),
+    }
 
 
 def _over_seeds(seeds: Sequence[int], figures: Sequence[dict]) -> dict[str, dict[str, float]]:
@@ -492,11 +502,14 @@ def _compared(measures: dict, names: Sequence[str], seeds: int) -> list[str]:
 
 
 def _official(row: dict, name: str, seeds: int) -> str:
-    real, synthetic = (row["official"][side].get(name) for side in ("real", "synthetic"))
+    real, synthetic, ratio = (
+        row["official"][side].get(name) for side in ("real", "synthetic", "ratio")
+    )
     if real is None or synthetic is None:
         return "–"
-    ratio = synthetic["mean"] / real["mean"] if real["mean"] else 0.0
-    return f"{_spread(real, seeds)} → {_spread(synthetic, seeds)} ({ratio:.3f}x)"
+    # The ratio of the means, as for every measure; the spread of the seeds' own ratios.
+    ratio = {"mean": synthetic["mean"] / real["mean"] if real["mean"] else 0.0, "std": ratio["std"]}
+    return f"{_spread(real, seeds)} → {_spread(synthetic, seeds)} ({_spread(ratio, seeds)}x)"
 
 
 def _name(row: dict, settings: bool) -> list[str]:
@@ -614,7 +627,7 @@ def per_label_table(rows: Sequence[dict], seeds: int) -> str:
             r["label"],
             _spread({"mean": r["real_f1"], "std": r["real_f1_std"]}, seeds),
             _spread({"mean": r["synthetic_f1"], "std": r["synthetic_f1_std"]}, seeds),
-            f"{r['ratio']:.2f}",
+            _spread({"mean": r["ratio"], "std": r["ratio_std"]}, seeds, 2),
             r["support"],
         ]
         for r in rows

@@ -21,6 +21,7 @@ def test_labels_come_most_mentions_first_with_means_spreads_and_ratio():
     assert name["real_f1_std"] == pytest.approx(0.1414, abs=1e-4)
     assert name["synthetic_f1_std"] == 0.0
     assert name["ratio"] == pytest.approx(0.75)
+    assert name["ratio_std"] == pytest.approx(0.1347, abs=1e-4)  # 0.667 and 0.857
     assert (fax["synthetic_f1"], fax["ratio"], fax["support"]) == (0.0, 0.0, 4)
     assert (spurious["support"], spurious["ratio"]) == (0, 0.0)
 

@@ -76,4 +76,5 @@ def test_rows_over_seeds_keep_both_annotators_and_what_one_seed_left_out():
     assert text.count("<details>") == 3  # every row scored, none for the one left out
     assert text.count("0.967 → 0.964") == 1  # the total row at 0.25; the 1.0 row was left out
     assert "1.0 (labelled its text)" in text
+    assert "0.900 ± 0.000 → 0.600 ± 0.000 (0.667 ± 0.000x)" in text  # the official script's
     assert "paper" not in render(rows, "heading").split("\n\n")[2]  # no paper column without one

@@ -17,7 +17,8 @@ PerLabel = Mapping[str, Mapping[str, float]]
 def compare_labels(real: Sequence[PerLabel], synthetic: Sequence[PerLabel]) -> list[dict]:
     """One entry per label of either model or the gold, most test mentions first: the real and
     synthetic models' F1 (mean and sample standard deviation over seeds, one `per_label` per seed
-    and model, seeds in the same order), the ratio of the means, and the test mentions."""
+    and model, seeds in the same order), the ratio of the means with the spread of the seeds'
+    own ratios, and the test mentions."""
     if len(real) != len(synthetic) or not real:
         raise ValueError("one per-label score of each model per seed")
     labels = sorted({label for seed in (*real, *synthetic) for label in seed})
@@ -36,6 +37,9 @@ def compare_labels(real: Sequence[PerLabel], synthetic: Sequence[PerLabel]) -> l
                 "synthetic_f1": float(syn_f1.mean()),
                 "synthetic_f1_std": seed_spread(syn_f1),
                 "ratio": float(syn_f1.mean() / real_f1.mean()) if real_f1.mean() else 0.0,
+                "ratio_std": seed_spread(
+                    np.divide(syn_f1, real_f1, out=np.zeros(len(real_f1)), where=real_f1 > 0)
+                ),
             }
         )
     return sorted(rows, key=lambda row: (-row["support"], row["label"]))
