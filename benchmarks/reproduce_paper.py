@@ -53,7 +53,7 @@ def main() -> None:
     fractions = sorted(args.fractions.split(","), key=float)
     ablations = [args.ablation_fraction] if args.ablation_fraction else []
     configure(study, fractions)
-    from deid_platform.study.modes import MODES
+    from deid_platform.study.modes import MAIN, MODES
 
     recipe = load_study_recipe(args).with_config("synthetic_text", volume=args.volume)
 
@@ -69,7 +69,7 @@ def main() -> None:
 
     def paper(row: dict) -> str:
         pair = figures.get(row["fraction"])
-        if not pair or row["mode"] != MODES[0].name or row["against"] != row["fraction"]:
+        if not pair or row["mode"] != MAIN.name or row["against"] != row["fraction"]:
             return ""
         return f"{pair[0]:.3f} → {pair[1]:.3f}" + (" (95 %)" if row["fraction"] == "1.0" else "")
 
