@@ -98,14 +98,18 @@ def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target
     notes = [Document(f"d{i}", f"Paciente {i} ingresa por dolor toracico " * 6) for i in range(20)]
     tokenizer = train_lm_tokenizer([d.text for d in notes], 300, 64)
     sampling = Sampling(2.0, "corpus", 0.95, 1.0, 3, seed=5)
-    docs, stats = generate_documents(
-        torch.nn.Linear(1, 1),
-        tokenizer,
-        train=notes[:5],
-        reference=notes,
-        prompt_docs=notes,
-        sampling=sampling,
-    )
+
+    def generate():
+        return generate_documents(
+            torch.nn.Linear(1, 1),
+            tokenizer,
+            train=notes[:5],
+            reference=notes,
+            prompt_docs=notes,
+            sampling=sampling,
+        )
+
+    docs, stats = generate()
     real = sum(token_lengths(tokenizer, [d.text for d in notes]))
     assert stats["tokens_target"] == int(2.0 * real)
     assert stats["generation_rounds"] > 1
@@ -114,14 +118,7 @@ def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target
     assert stats["volume_tokens"] == pytest.approx(stats["tokens_produced"] / real, abs=1e-3)
     assert stats["dropped_over_volume"] >= 0 and stats["documents"] == len(docs)
     assert token_lengths(tokenizer, [d.text for d in docs]) == [d.metadata["tokens"] for d in docs]
-    again, _ = generate_documents(
-        torch.nn.Linear(1, 1),
-        tokenizer,
-        train=notes[:5],
-        reference=notes,
-        prompt_docs=notes,
-        sampling=sampling,
-    )
+    again, _ = generate()
     assert [d.text for d in again] == [d.text for d in docs]
 
 
