@@ -140,8 +140,9 @@ def run_candidate(name: str, splits: dict, annotator: Path, args) -> dict[str, A
         model,
         tokenizer,
         train=train,
+        reference=train,
         prompt_docs=dev,
-        sampling=Sampling(args.volume, 0.95, 1.0, 3, args.seed),
+        sampling=Sampling(args.volume, "corpus", 0.95, 1.0, 3, args.seed),
         batch_size=args.generation_batch_size,
         log=print,
     )
@@ -181,6 +182,8 @@ HEADLINE = ("token_f1", "strict_f1", "binary_recall")
 GENERATION_STATS = (
     "documents",
     "tokens_generated",
+    "tokens_produced",
+    "volume_tokens",
     "generation_tokens_per_second",
     "ended_with_eos",
     "median_characters",

@@ -7,10 +7,9 @@ import math
 
 import pytest
 import torch
-from transformers import LogitsProcessorList
 
 from deid_platform.core.lm.adaptation import adapt, for_generation
-from deid_platform.core.lm.generation import generate_batched
+from deid_platform.core.lm.generation import decode, generate_batched, nucleus, sample_nucleus
 from deid_platform.core.lm.model import (
     build_lm,
     load_adapted_lm,
@@ -144,31 +143,56 @@ def test_generation_writes_past_the_context_window(base):
     assert max(g.new_tokens for g in generated) > PRESET.context
 
 
-def test_nucleus_keeps_what_top_p_keeps_and_samples_the_same(base):
+def test_nucleus_keeps_what_top_p_keeps_with_the_same_probabilities():
     from transformers.generation.logits_process import TopPLogitsWarper
 
-    from deid_platform.core.lm.generation import Nucleus
-
     torch.manual_seed(0)
-    for scale in (0.5, 4.0, 12.0):  # flat (full sort) to peaked (head only) distributions
+    for scale in (0.5, 4.0, 12.0):  # flat to peaked distributions
         scores = torch.randn(16, 400) * scale
-        expected = TopPLogitsWarper(0.9)(None, scores.clone() / 0.7) > float("-inf")
-        assert torch.equal(
-            Nucleus(0.9, 0.7, head=32)(None, scores.clone()) > float("-inf"), expected
-        )
-    # The same seed samples the same tokens as transformers' own top-p (top-k off).
+        warped = TopPLogitsWarper(0.9)(None, scores.clone() / 0.7)
+        kept = nucleus(scores, 0.9, 0.7)
+        assert torch.equal(kept > 0, warped > float("-inf"))
+        renormalized = kept / kept.sum(-1, keepdim=True)
+        assert torch.allclose(renormalized, warped.softmax(-1), atol=1e-6)
+
+
+def test_nucleus_sampler_draws_the_nucleus_distribution():
+    scores = torch.tensor([[2.0, 1.5, 1.0, 0.0, -1.0, -3.0]]).log_softmax(-1)
+    expected = nucleus(scores, 0.8)[0]
+    expected = expected / expected.sum()
+    torch.manual_seed(1)
+    draws = sample_nucleus(scores.expand(100_000, -1), 0.8)
+    frequencies = torch.bincount(draws, minlength=6).float() / len(draws)
+    assert (frequencies[expected == 0] == 0).all() and (expected == 0).sum() >= 2
+    assert torch.allclose(frequencies, expected, atol=0.005)
+
+
+def test_decode_loop_matches_generate_greedily_while_rows_leave_the_batch(base):
+    """The decode loop (KV cache, left padding, finished rows dropped from the batch) computes
+    what transformers' `generate` computes for each prompt alone."""
     model, tokenizer = base
-    ids = tokenizer(["Patient: Anna", "Remiss till"], return_tensors="pt", padding=True)
-    outputs = []
-    for kwargs in (
-        {"top_p": 0.9, "temperature": 0.8},
-        {"logits_processor": LogitsProcessorList([Nucleus(0.9, 0.8, head=16)])},
-    ):
-        torch.manual_seed(7)
+    prompts = ["Patient: Anna", "Epikris\nInlagd", "Remiss till", "Anamnes"]
+    prefixes = [[tokenizer.bos_token_id, *tokenizer.encode(p)] for p in prompts]
+    limits = [3, 25, 9, 40]  # rows leave at different steps
+    written = decode(
+        model,
+        prefixes,
+        limits,
+        PRESET.context,
+        tokenizer.eos_token_id,
+        tokenizer.pad_token_id,
+        lambda scores: scores.argmax(-1),
+    )
+    for prefix, limit, (tokens, ended) in zip(prefixes, limits, written, strict=True):
         with torch.inference_mode():
-            outputs.append(
-                model.generate(
-                    **ids, do_sample=True, top_k=0, max_new_tokens=30, pad_token_id=0, **kwargs
-                )
-            )
-    assert torch.equal(outputs[0], outputs[1])
+            output = model.generate(
+                torch.tensor([prefix]),
+                do_sample=False,
+                max_new_tokens=limit,
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )[0, len(prefix) :].tolist()
+        if tokenizer.eos_token_id in output:
+            output = output[: output.index(tokenizer.eos_token_id)]
+            assert ended
+        assert tokens == output and len(tokens) <= limit

@@ -57,7 +57,8 @@ def planted_run(platform_copy, monkeypatch, **text_config):
 
     def planted(*args, **kwargs):
         documents, stats = original(*args, **kwargs)
-        return [Document(d.id, d.text) for d in real[:5]] + documents, stats
+        planted = [Document(d.id, d.text, metadata={"tokens": 1}) for d in real[:5]]
+        return planted + documents, stats
 
     monkeypatch.setattr(synthetic, "generate_documents", planted)
     graph = build(resources)

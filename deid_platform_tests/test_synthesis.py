@@ -1,4 +1,5 @@
 import math
+import random
 
 import pytest
 
@@ -6,12 +7,14 @@ from deid_platform.core.documents import Document, Span
 from deid_platform.core.synthesis import (
     clean,
     distinct_n,
+    generate_documents,
     jensen_shannon,
     label_distribution,
     plan_samples,
     printable,
     prompt_of,
-    select_volume,
+    select_tokens,
+    token_lengths,
     under_represented,
 )
 
@@ -63,11 +66,60 @@ def test_jensen_shannon_by_hand():
     assert jensen_shannon({"A": 0.5, "B": 0.5}, {"A": 1.0}) == pytest.approx(expected)
 
 
-def test_select_volume_takes_a_prefix_by_characters():
-    docs = [Document(f"s{i}", "x" * 10) for i in range(10)]
-    assert [d.id for d in select_volume(docs, 25)] == ["s0", "s1", "s2"]
-    assert select_volume(docs, 0) == []
-    assert len(select_volume(docs, 10_000)) == 10
+def test_select_tokens_takes_the_prefix_that_reaches_the_tokens():
+    docs = [Document(f"s{i}", "x", metadata={"tokens": 10}) for i in range(10)]
+    assert [d.id for d in select_tokens(docs, 25)] == ["s0", "s1", "s2"]
+    assert [d.id for d in select_tokens(docs, 30)] == ["s0", "s1", "s2"]
+    assert select_tokens(docs, 0) == []
+    assert len(select_tokens(docs, 10_000)) == 10
+
+
+def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target(monkeypatch):
+    """Samples that end at EOS after a third of their planned length: the first round produces
+    about a third of the target, later rounds plan what is missing, and the corpus is cut to it."""
+    import torch
+
+    from deid_platform.core.lm import generation
+    from deid_platform.core.lm.model import train_lm_tokenizer
+    from deid_platform.core.records import Sampling
+
+    def early_eos(model, tokenizer, prompts, budgets, seed, **kwargs):
+        rng = random.Random(seed)
+        texts = [
+            p + "".join(f" nota{rng.randrange(10**6)}" for _ in range(max(1, b // 15)))
+            for p, b in zip(prompts, budgets, strict=True)
+        ]
+        return [
+            generation.Generated(i, t, b // 3, True)
+            for i, (t, b) in enumerate(zip(texts, budgets, strict=True))
+        ], 1.0
+
+    monkeypatch.setattr(generation, "generate_batched", early_eos)
+    notes = [Document(f"d{i}", f"Paciente {i} ingresa por dolor toracico " * 6) for i in range(20)]
+    tokenizer = train_lm_tokenizer([d.text for d in notes], 300, 64)
+    sampling = Sampling(2.0, "corpus", 0.95, 1.0, 3, seed=5)
+
+    def generate():
+        return generate_documents(
+            torch.nn.Linear(1, 1),
+            tokenizer,
+            train=notes[:5],
+            reference=notes,
+            prompt_docs=notes,
+            sampling=sampling,
+        )
+
+    docs, stats = generate()
+    real = sum(token_lengths(tokenizer, [d.text for d in notes]))
+    assert stats["tokens_target"] == int(2.0 * real)
+    assert stats["generation_rounds"] > 1
+    assert stats["tokens_produced"] == sum(d.metadata["tokens"] for d in docs)
+    assert 1.0 <= stats["tokens_produced"] / stats["tokens_target"] <= 1.05
+    assert stats["volume_tokens"] == pytest.approx(stats["tokens_produced"] / real, abs=1e-3)
+    assert stats["dropped_over_volume"] >= 0 and stats["documents"] == len(docs)
+    assert token_lengths(tokenizer, [d.text for d in docs]) == [d.metadata["tokens"] for d in docs]
+    again, _ = generate()
+    assert [d.text for d in again] == [d.text for d in docs]
 
 
 def test_under_represented_labels():

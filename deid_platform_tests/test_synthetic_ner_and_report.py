@@ -53,7 +53,12 @@ def test_ablation_assets_declare_the_partitions_they_read(platform):
         assert recorded == hashlib.sha256(version["dagster/data_version"].encode()).hexdigest()
     meta = metadata(instance, "annotator_only/synthetic_corpus", ABLATED)
     assert meta["text_fraction"] == "1.0" and meta["annotator_fraction"] == "0.25"
-    # As much text as the fraction's real text times the volume, not the all-data LLM's volume.
+    # The same generator tokens as the main mode's corpus of the fraction (the test recipe's
+    # volume is of the fraction's text), not the all-data LLM's whole text.
+    main = metadata(instance, "synthetic_corpus", ABLATED)
+    assert meta["tokens_target"] == main["tokens_target"] > 0
+    for corpus in (meta, main):
+        assert corpus["tokens_target"] <= corpus["tokens_selected"]
     full = metadata(instance, "synthetic_corpus", "1.0|es")["documents"]
     assert 0 < meta["documents"] < full
 

@@ -69,10 +69,12 @@ class LeakAudit(LeakThresholds):
 
 @dataclass(frozen=True)
 class Sampling(JsonRecord):
-    """How synthetic notes are sampled: volume (a multiple of the training text), nucleus p,
-    temperature, prompt length in words, seed."""
+    """How synthetic notes are sampled: volume (a multiple of the real text `volume_of` names:
+    the whole training corpus or the fraction's subset), nucleus p, temperature, prompt length in
+    words, seed."""
 
     volume: float
+    volume_of: str
     top_p: float
     temperature: float
     prompt_words: int

@@ -5,6 +5,7 @@ by several annotators (the paper's ablations)."""
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import statistics
@@ -117,69 +118,111 @@ def under_represented(
     )
 
 
+def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
+    """Each text's length in the generator's tokens (BOS and EOS not counted): the unit of the
+    synthetic volume, for real and synthetic notes alike."""
+    from deid_platform.core.lm.training import document_ids
+
+    return [len(ids) - 2 for ids in document_ids(tokenizer, texts)]
+
+
+# Rounds stop here even short of the target: a generator that ends every note at once (EOS)
+# would otherwise loop; the shortfall shows in volume_tokens.
+MAX_ROUNDS = 10
+
+
 def generate_documents(
     model: Any,
     tokenizer: Any,
     *,
     train: Sequence[Document],
+    reference: Sequence[Document],
     prompt_docs: Sequence[Document],
     sampling: Sampling,
     batch_size: int | None = 64,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[Document], dict[str, float | int]]:
-    """Synthetic notes, unannotated: `volume` times the training documents' tokens (in the
-    generator's tokens), each sample capped at a length drawn from the real length distribution.
-    Documents keep the plan's order (see `select_volume`). `batch_size` None: as many samples as
-    the free memory holds."""
+    """Synthetic notes, unannotated: `volume` times the tokens of the `reference` real text (the
+    whole training corpus or the fraction's subset, see `SyntheticTextConfig.volume_of`), counted
+    in the generator's tokens. Each sample is capped at a length drawn from the training
+    documents' lengths and may end earlier at EOS, so generation goes on in rounds, each planning
+    what is missing divided by the share of planned tokens produced so far, until the produced
+    tokens reach the target; the corpus is then cut to the target (`select_tokens`). Documents
+    keep the plan's order. `batch_size` None: as many samples as the free memory holds."""
     from deid_platform.core.lm.generation import generate_batched
-    from deid_platform.core.lm.training import document_ids
 
-    lengths = [len(ids) - 2 for ids in document_ids(tokenizer, [d.text for d in train])]
-    target = int(sampling.volume * sum(lengths))
-    seed = sampling.seed
-    plan = plan_samples(prompt_docs, lengths, target, seed, sampling.prompt_words)
-    log(f"generating {len(plan)} samples, {target} tokens planned")
-    generated, seconds = generate_batched(
-        model,
-        tokenizer,
-        [p.prompt for p in plan],
-        [p.max_new_tokens for p in plan],
-        seed,
-        top_p=sampling.top_p,
-        temperature=sampling.temperature,
-        batch_size=batch_size,
-        report=lambda done, total: log(f"generated {done}/{total} samples"),
-    )
-    texts = [printable(g.text) for g in generated]
-    keep = clean(texts, [p.prompt for p in plan])
-    documents = [
-        Document(
-            f"synthetic-{i:06d}",
-            texts[i],
-            [],
-            {
-                "prompt_doc": plan[i].prompt_doc,
-                "sample": i,
-                "seed": seed,
-                "ended": generated[i].ended,
-                **(provenance or {}),
-            },
+    lengths = token_lengths(tokenizer, [d.text for d in train])
+    real_tokens = sum(token_lengths(tokenizer, [d.text for d in reference]))
+    target = int(sampling.volume * real_tokens)
+    texts: list[str] = []
+    plan: list[PlannedSample] = []
+    ended: list[bool] = []
+    tokens: list[int] = []
+    rounds = new_tokens = planned = produced = seconds = 0
+    while produced < target and rounds < MAX_ROUNDS:
+        produce_rate = produced / planned if planned else 1.0
+        wanted = math.ceil((target - produced) / max(produce_rate, 0.05))
+        seed = sampling.seed * 1_000 + rounds
+        more = plan_samples(prompt_docs, lengths, wanted, seed, sampling.prompt_words)
+        log(f"round {rounds + 1}: generating {len(more)} samples, {wanted} tokens planned")
+        generated, took = generate_batched(
+            model,
+            tokenizer,
+            [p.prompt for p in more],
+            [p.max_new_tokens for p in more],
+            seed,
+            top_p=sampling.top_p,
+            temperature=sampling.temperature,
+            batch_size=batch_size,
+            report=lambda done, total: log(f"generated {done}/{total} samples"),
         )
-        for i in keep
-    ]
-    new_tokens = sum(g.new_tokens for g in generated)
-    real_chars = sum(len(d.text) for d in train)
+        batch = [printable(g.text) for g in generated]
+        texts += batch
+        plan += more
+        ended += [g.ended for g in generated]
+        tokens += token_lengths(tokenizer, batch)
+        rounds, seconds = rounds + 1, seconds + took
+        new_tokens += sum(g.new_tokens for g in generated)
+        planned += sum(p.max_new_tokens for p in more)
+        produced = sum(tokens[i] for i in clean(texts, [p.prompt for p in plan]))
+    keep = clean(texts, [p.prompt for p in plan])
+    documents = select_tokens(
+        [
+            Document(
+                f"synthetic-{i:06d}",
+                texts[i],
+                [],
+                {
+                    "prompt_doc": plan[i].prompt_doc,
+                    "sample": i,
+                    "seed": sampling.seed,
+                    "ended": ended[i],
+                    "tokens": tokens[i],
+                    **(provenance or {}),
+                },
+            )
+            for i in keep
+        ],
+        target,
+    )
+    produced = sum(d.metadata["tokens"] for d in documents)
+    real_chars = sum(len(d.text) for d in reference)
     stats: dict[str, float | int] = {
         "documents": len(documents),
-        "samples_generated": len(generated),
-        "dropped_empty_or_duplicate": len(generated) - len(keep),
+        "samples_generated": len(texts),
+        "dropped_empty_or_duplicate": len(texts) - len(keep),
+        "dropped_over_volume": len(keep) - len(documents),
+        "generation_rounds": rounds,
+        "tokens_target": target,
+        "tokens_planned": planned,
         "tokens_generated": new_tokens,
-        "tokens_planned": target,
-        "ended_with_eos": round(sum(g.ended for g in generated) / max(1, len(generated)), 4),
+        "tokens_produced": produced,
+        "volume_tokens": round(produced / max(1, real_tokens), 3),
+        "volume_characters": round(sum(len(d.text) for d in documents) / max(1, real_chars), 3),
+        "ended_with_eos": round(sum(ended) / max(1, len(ended)), 4),
         "median_characters": statistics.median(len(d.text) for d in documents) if documents else 0,
         "real_median_characters": statistics.median(len(d.text) for d in train),
-        "volume_characters": round(sum(len(d.text) for d in documents) / max(1, real_chars), 3),
         "generation_dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
         "generation_seconds": round(seconds, 2),
         "generation_tokens_per_second": round(new_tokens / seconds, 1) if seconds else 0.0,
@@ -190,16 +233,18 @@ def generate_documents(
     return documents, stats
 
 
-def select_volume(documents: Sequence[Document], characters: int) -> list[Document]:
-    """The first documents, in plan order, whose text adds up to `characters`: a sample of a
-    larger synthetic corpus with a smaller volume and the same length distribution."""
+def select_tokens(documents: Sequence[Document], tokens: int) -> list[Document]:
+    """The first documents, in plan order, whose generator tokens (`metadata["tokens"]`) first
+    reach `tokens`: the synthetic corpus at its volume, and, for an ablation that reads a larger
+    synthetic text, a sample of it with the same length distribution. Every mode selects with
+    this, so all train on the same produced token count."""
     out: list[Document] = []
     total = 0
     for doc in documents:
-        if total >= characters:
+        if total >= tokens:
             break
         out.append(doc)
-        total += len(doc.text)
+        total += doc.metadata["tokens"]
     return out
 
 

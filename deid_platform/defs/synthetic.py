@@ -5,8 +5,9 @@ The paper's ablations change one thing each, and each is its own pair of assets 
 partitions it really reads, so that lineage, staleness and the privacy review name the true parents:
 - `synthetic_corpus`, `synthetic_ner_model` (mode total): text and annotator of the same fraction;
 - `llm_only/...`: the fraction's text, annotated by the all-data annotator;
-- `annotator_only/...`: text of the all-data LLM, as much as the fraction's real text times the
-  volume, annotated by the fraction's annotator.
+- `annotator_only/...`: text of the all-data LLM, annotated by the fraction's annotator.
+Every mode selects the same number of generator tokens of its text (`token_target`,
+`select_tokens`), so that the ablations change the text or the annotator, not the volume.
 """
 
 from dagster import (
@@ -24,10 +25,15 @@ from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.labels import label_set
-from deid_platform.core.lm.model import load_adapted_lm
+from deid_platform.core.lm.model import load_adapted_lm, load_tokenizer
 from deid_platform.core.privacy import leak_audit, leak_gate, preview, unseen_documents
 from deid_platform.core.records import Annotation, SyntheticText
-from deid_platform.core.synthesis import annotate_documents, generate_documents, select_volume
+from deid_platform.core.synthesis import (
+    annotate_documents,
+    generate_documents,
+    select_tokens,
+    token_lengths,
+)
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import REFRESH, fraction_asset
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
@@ -48,7 +54,8 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
-    code_version="1",
+    # 2: rounds until the produced tokens reach the target, volume_of.
+    code_version="2",
 )
 def synthetic_text(
     context: AssetExecutionContext,
@@ -58,11 +65,12 @@ def synthetic_text(
     compute: Compute,
 ) -> MaterializeResult:
     """Synthetic clinical notes, not yet annotated: the adapted LM prompted with the first words of
-    real dev notes, sampled (nucleus p=0.95, temperature 1.0) to `volume` times the training
-    subset, each note as long as one drawn from the real length distribution or until EOS;
-    duplicates and empty notes removed. The text is audited against the LLM's training notes
-    (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
-    holds numbers only."""
+    real dev notes, sampled (nucleus p=0.95, temperature 1.0), each note as long as one drawn
+    from the real length distribution or until EOS, in rounds until the produced tokens reach
+    `volume` times the real text `volume_of` names (by default the whole training corpus, as in
+    the paper), then cut to that target; duplicates and empty notes removed. The text is audited
+    against the LLM's training notes (n-gram overlap, PHI replay, verbatim runs) for the blocking
+    `leak_gate` check. Metadata holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         model, tokenizer = load_adapted_lm(
@@ -75,6 +83,7 @@ def synthetic_text(
             model,
             tokenizer,
             train=train,
+            reference=real["train"] if config.volume_of == "corpus" else train,
             prompt_docs=real["dev"],
             sampling=config.sampling(),
             batch_size=config.batch_size
@@ -132,18 +141,32 @@ def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -
     )
 
 
+def token_target(store: ArtifactStore, partition: Partition, generation: SyntheticText) -> int:
+    """The generator tokens every mode's corpus at `partition` holds: the target of the synthetic
+    text of the same fraction, whichever fraction's text a mode reads. A volume of the whole
+    corpus is the same at every fraction; a volume of the fraction's subset is counted here with
+    the generator's tokenizer (one per language)."""
+    if generation.volume_of == "corpus":
+        return int(generation.stats["tokens_target"])
+    tokenizer = load_tokenizer(store.model_dir("base_llm", Partition(partition.language)))
+    subset = store.read_subset(partition)
+    return int(generation.volume * sum(token_lengths(tokenizer, [d.text for d in subset])))
+
+
 def corpus_asset(mode: Mode) -> AssetsDefinition:
     @fraction_asset(
         key=mode.key("synthetic_corpus"),
         deps=[
             mode.dep("synthetic_text", "text"),
             mode.dep("annotator_model", "annotator"),
+            "base_llm",
             "training_subset",
             "real_corpus",
         ],
         group_name=mode.group,
         kinds={"pytorch", "jsonl"},
-        code_version="1",
+        # 2: every mode selects the same generator token count.
+        code_version="2",
         # The ablations run on demand: nothing retrains them by itself.
         automation_condition=REFRESH if mode.automated else None,
         description=f"The synthetic text machine-annotated by an annotator ({mode.name}: "
@@ -164,11 +187,11 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
                 # Blocking checks stop the run that failed them; this stops any later one.
                 raise Failure(f"the leak gate blocked synthetic_text[{text_part}]: {reasons}")
             subset = store.read_subset(run.partition)
-            docs = store.read_text(text_part)
-            volume = store.generation(text_part).volume
-            if text_part != run.partition:
-                # As much synthetic text as `volume` times this fraction's real text.
-                docs = select_volume(docs, int(volume * sum(len(d.text) for d in subset)))
+            generation = store.generation(text_part)
+            volume = generation.volume
+            target = token_target(store, run.partition, generation)
+            docs = select_tokens(store.read_text(text_part), target)
+            selected = sum(d.metadata["tokens"] for d in docs)
             annotator_part = mode.reads(run.partition, "annotator")
             docs, stats = annotate_documents(
                 docs,
@@ -194,6 +217,8 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
                     "mode": mode.name,
                     "text_fraction": annotation.text_fraction,
                     "annotator_fraction": annotation.annotator_fraction,
+                    "tokens_target": target,
+                    "tokens_selected": selected,
                     **{k: v for k, v in stats.items() if isinstance(v, int | float)},
                     "under_represented_labels": ", ".join(stats["under_represented_labels"]),
                     "labels": label_table(labels),

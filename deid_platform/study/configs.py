@@ -90,8 +90,9 @@ class _SyntheticNer(_NerTraining):
     match_annotator_updates: bool = Field(
         default=True,
         description="With epochs unset, train for as many updates as the real annotator of the "
-        "fraction: the preset's epochs times the real training text over the synthetic text "
-        "(at 4x volume, a quarter of the epochs over four times the text).",
+        "fraction: the preset's epochs times the fraction's real training text over the "
+        "synthetic text (at 4x the fraction's text, a quarter of the epochs over four times the "
+        "text; at 4x the whole corpus and fraction f, f/4 of the epochs).",
     )
 
 
@@ -130,8 +131,17 @@ AdaptedLlmConfig = config_class(
 class SyntheticTextConfig(Config):
     volume: float = Field(
         default=4.0,
-        description="Synthetic tokens as a multiple of the training subset's (paper: 4; the "
-        "volume ablation varies it, e.g. 0.05, 1, 4).",
+        description="Synthetic tokens produced, as a multiple of the real text named by "
+        "volume_of, in the generator's tokens (paper: 4; the volume ablation varies it, e.g. "
+        "0.05, 1, 4). Samples that end early at EOS are made up for in further rounds until the "
+        "target is reached; the text is then cut to it.",
+    )
+    volume_of: Literal["corpus", "fraction"] = Field(
+        default="corpus",
+        description="The real text the volume is a multiple of. corpus: the WHOLE training "
+        "corpus, the same target at every fraction, as in the paper, which samples a fixed "
+        "number of notes per prompt from a fixed validation set whatever the fraction the "
+        "generator learned from; fraction: the fraction's training subset.",
     )
     top_p: float = Field(default=0.95, description="Nucleus sampling (paper: 0.95; top-k off).")
     temperature: float = Field(default=1.0, description="Sampling temperature (paper: 1.0).")
@@ -157,7 +167,14 @@ class SyntheticTextConfig(Config):
     seed: int = SEED
 
     def sampling(self) -> Sampling:
-        return Sampling(self.volume, self.top_p, self.temperature, self.prompt_words, self.seed)
+        return Sampling(
+            self.volume,
+            self.volume_of,
+            self.top_p,
+            self.temperature,
+            self.prompt_words,
+            self.seed,
+        )
 
     def thresholds(self) -> LeakThresholds:
         return LeakThresholds(

@@ -74,12 +74,7 @@ def load_lm(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerFast]:
     """Any causal LM transformers knows, in `dtype` (None: as stored), or quantized by
     `quantization` (a transformers quantization config) straight onto `device_map`."""
-    tokenizer = AutoTokenizer.from_pretrained(directory)
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        # Many causal LMs (GPT-2, Llama, Mistral) have no pad token. Pads are masked out of
-        # attention and labels are built without them (see training.lm_blocks), so EOS serves.
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = load_tokenizer(directory)
     model = AutoModelForCausalLM.from_pretrained(
         directory,
         dtype=dtype or "auto",
@@ -87,6 +82,17 @@ def load_lm(
         device_map=device_map,
     )
     return model, tokenizer
+
+
+def load_tokenizer(directory: str | Path) -> PreTrainedTokenizerFast:
+    """A causal LM's tokenizer, set up for generation: left padding, and a pad token."""
+    tokenizer = AutoTokenizer.from_pretrained(directory)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        # Many causal LMs (GPT-2, Llama, Mistral) have no pad token. Pads are masked out of
+        # attention and labels are built without them (see training.lm_blocks), so EOS serves.
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 def document_start(tokenizer: PreTrainedTokenizerBase) -> int:
