@@ -12,6 +12,7 @@ from dagster import (
     MetadataValue,
 )
 
+from deid_platform.core.canaries import exposure
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
 from deid_platform.core.markdown import table
@@ -36,7 +37,7 @@ from deid_platform.study.review import build_review, render_markdown
     deps=["synthetic_text", "adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="privacy",
     kinds={"python", "mlflow"},
-    code_version="1",
+    code_version="2",
 )
 def privacy_audit(
     context: AssetExecutionContext,
@@ -69,6 +70,17 @@ def privacy_audit(
         mia = membership_inference(
             lambda texts: document_nll(model, tokenizer, texts, context_length), members, others
         )
+        canaries = store.canaries(run.partition)
+        if canaries:
+            run.log(f"exposure of {len(canaries)} canaries")
+            mia.update(
+                exposure(
+                    lambda texts: document_nll(model, tokenizer, texts, context_length),
+                    canaries,
+                    language,
+                    seed=config.seed,
+                )
+            )
         passed, reasons = leak_gate(text)
         audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
         with run.write() as files:
@@ -90,6 +102,10 @@ def privacy_audit(
                 "longest_verbatim_run": int(figures["longest_verbatim_run"]),
                 "documents_over_run": int(figures["documents_over_run_threshold"]),
                 **{k: round(float(v), 4) for k, v in mia.items()},
+                # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
+                "canary_secrets_extracted": (
+                    int(figures["canary_secrets_extracted"]) if canaries else None
+                ),
             }
         )
 

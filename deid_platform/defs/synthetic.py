@@ -9,6 +9,8 @@ partitions it really reads, so that lineage, staleness and the privacy review na
   volume, annotated by the fraction's annotator.
 """
 
+import dataclasses
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -20,6 +22,7 @@ from dagster import (
     asset_check,
 )
 
+from deid_platform.core.canaries import drop_canary_documents, extracted
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
@@ -48,7 +51,7 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
-    code_version="1",
+    code_version="2",
 )
 def synthetic_text(
     context: AssetExecutionContext,
@@ -60,7 +63,8 @@ def synthetic_text(
     """Synthetic clinical notes, not yet annotated: the adapted LM prompted with the first words of
     real dev notes, sampled (nucleus p=0.95, temperature 1.0) to `volume` times the training
     subset, each note as long as one drawn from the real length distribution or until EOS;
-    duplicates and empty notes removed. The text is audited against the LLM's training notes
+    duplicates and empty notes removed, and notes that carry a canary of the adapted LLM
+    dropped (counted). The text is audited against the LLM's training notes
     (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
     holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
@@ -82,8 +86,17 @@ def synthetic_text(
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
             log=run.log,
         )
+        # Extraction is counted on the text as the LLM wrote it; a note that carries a canary
+        # (its secret or its prefix) is then dropped: canary text never reaches the corpus.
+        canaries = store.canaries(run.partition)
+        found = extracted([d.text for d in docs], canaries) if canaries else {}
+        docs, dropped = drop_canary_documents(docs, canaries)
+        stats["documents"] = len(docs)
         unseen = unseen_documents(real, train, config.prompt_words)
         audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
+        if canaries:
+            figures = {**audit.figures, **found, "canary_documents_dropped": dropped}
+            audit = dataclasses.replace(audit, figures=figures)
         with run.write() as files:
             write_jsonl(docs, files.path("text"))
             SyntheticText(**config.sampling().to_dict(), stats=stats).write(
@@ -102,6 +115,9 @@ def synthetic_text(
                 "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
+                # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
+                "canary_documents_dropped": dropped if canaries else None,
+                "canary_secrets_extracted": found.get("canary_secrets_extracted"),
             },
             data_version=corpus_hash(docs),
         )
