@@ -89,7 +89,7 @@ def test_the_guarantee_counts_notes_and_reaches_the_target(tokenizer, texts):
 
 
 def test_lora_weights_change_under_dp_and_the_base_does_not(tokenizer, texts):
-    base = fresh_model(tokenizer)
+    base = fresh_model(tokenizer).eval()  # as a loaded model comes: Opacus wants training mode
     frozen = {k: v.clone() for k, v in base.state_dict().items()}
     adapted, _, trainable, _ = adapt_private(
         base, tokenizer, texts, LORA, DpSettings(epsilon=8.0, batch_notes=8), seed=0

@@ -114,6 +114,7 @@ def adapt_private(
             f"DP adaptation on {len(notes)} notes: noise multiplier {noise:.3f}, sampling rate "
             f"{sample_rate:.4f}, {steps} steps"
         )
+        model.train()  # Opacus validates a model in training mode only
         engine = PrivacyEngine(accountant=dp.accountant)
         torch.manual_seed(seed)  # Poisson sampling and noise come from the seeded generator
         hooks, optimizer, loader = engine.make_private(
@@ -126,7 +127,6 @@ def adapt_private(
             loss_reduction="mean",
             wrap_model=False,
         )
-        model.train()
         taken, loss = 0, float("nan")
         while taken < steps:
             for (batch,) in loader:
