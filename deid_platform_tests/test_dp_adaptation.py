@@ -10,22 +10,10 @@ from opacus.grad_sample import GradSampleHooks
 
 from deid_platform.core.errors import UserError
 from deid_platform.core.lm.model import build_lm, train_lm_tokenizer
-from deid_platform.core.lm.presets import get_lm_preset
 from deid_platform.core.lm.private import DpSettings, adapt_private, note_gradients
 from deid_platform.core.lm.training import document_windows
 from deid_platform.core.surrogates import generate_corpus
-
-PRESET = get_lm_preset(
-    "embedded",
-    vocab_size=400,
-    hidden_size=32,
-    intermediate_size=64,
-    heads=2,
-    context=64,
-    batch_size=8,
-    adapt_epochs=2,
-)
-LORA = dataclasses.replace(PRESET, full_finetune=False)
+from deid_platform_tests.test_lm_core import LORA, PRESET
 
 
 @pytest.fixture(scope="module")

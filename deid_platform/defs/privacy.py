@@ -102,9 +102,12 @@ def privacy_audit(
                 "longest_verbatim_run": int(figures["longest_verbatim_run"]),
                 "documents_over_run": int(figures["documents_over_run_threshold"]),
                 **{k: round(float(v), 4) for k, v in mia.items()},
-                # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
+                # Counted by synthetic_text (secrets are fake PHI, never shown); null without
+                # canaries.
                 "canary_secrets_extracted": (
-                    int(figures["canary_secrets_extracted"]) if canaries else None
+                    int(figures["canary_secrets_extracted"])
+                    if "canary_secrets_extracted" in figures
+                    else None
                 ),
             }
         )
