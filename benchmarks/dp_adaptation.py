@@ -60,7 +60,9 @@ def run_variant(epsilon, base, tokenizer, preset, train, dev, canaries, args) ->
     if epsilon is None:
         model, stats, _ = adapt(model, tokenizer, train, preset, args.seed)
     else:
-        dp = DpSettings(epsilon, batch_notes=args.dp_batch_notes)
+        dp = DpSettings(
+            epsilon, batch_notes=args.dp_batch_notes, learning_rate=args.dp_learning_rate
+        )
         model, stats, _, guarantee = adapt_private(model, tokenizer, train, preset, dp, args.seed)
     seconds = time.time() - started
     model.eval()
@@ -95,6 +97,9 @@ def main() -> None:
     parser.add_argument("--dev-notes", type=int, default=100)
     parser.add_argument("--adapt-epochs", type=float, default=3.0)
     parser.add_argument("--dp-batch-notes", type=int, default=64)
+    parser.add_argument(
+        "--dp-learning-rate", type=float, help="unset: as DpSettings has it (see core/lm/private)"
+    )
     parser.add_argument("--pretrain-epochs", type=float, default=10.0)
     parser.add_argument("--surrogate-documents", type=int, default=600)
     parser.add_argument("--candidates", type=int, default=1000)
@@ -115,7 +120,11 @@ def main() -> None:
     base, tokenizer = base_model(preset, args)
     canaries = make_canaries("es", args.seed)
     planted = plant(train, canaries, args.seed)
-    print(f"{len(train)} notes, {len(canaries)} canaries, {len(dev)} dev notes")
+    base_perplexity = perplexity(base, tokenizer, dev, preset.context)
+    print(
+        f"{len(train)} notes, {len(canaries)} canaries, {len(dev)} dev notes; "
+        f"base dev perplexity {base_perplexity:.2f}"
+    )
     rows = []
     for epsilon in [None, *(float(e) for e in args.epsilons.split(","))]:
         row = run_variant(epsilon, base, tokenizer, preset, planted, dev, canaries, args)
@@ -146,6 +155,8 @@ def main() -> None:
             "reduced": bool(args.notes),
             "adapt_epochs": args.adapt_epochs,
             "dp_batch_notes": args.dp_batch_notes,
+            "dp_learning_rate": args.dp_learning_rate,
+            "base_dev_perplexity": round(base_perplexity, 3),
             "canary_candidates": args.candidates,
             "variants": rows,
             "machine": machine(),
