@@ -141,13 +141,8 @@ def adapted_llm(
             run.mlflow.log_artifact(run.files.path("privacy_guarantee"))
         return run.result(
             {
-                # Achieved, by the accountant; null without DP (no formal guarantee).
-                "dp_epsilon": guarantee.epsilon if guarantee else None,
-                **(
-                    {k: v for k, v in guarantee.metadata().items() if k != "dp_epsilon"}
-                    if guarantee
-                    else {}
-                ),
+                # dp_epsilon as the accountant computed it; null without DP (no formal guarantee).
+                **(guarantee.metadata() if guarantee else {"dp_epsilon": None}),
                 "canaries": len(canaries),
                 "method": "full" if preset.full_finetune else "lora",
                 "lora_targets": "all" if preset.full_finetune else preset.lora_targets,

@@ -67,20 +67,15 @@ def privacy_audit(
         model.to(compute.apply())
         context_length = store.lm_preset("adapted_llm", run.partition).context
         run.log(f"membership inference on {len(members)} members, {len(others)} non-members")
-        mia = membership_inference(
-            lambda texts: document_nll(model, tokenizer, texts, context_length), members, others
-        )
+
+        def nll(texts: list[str]) -> list[tuple[float, int]]:
+            return document_nll(model, tokenizer, texts, context_length)
+
+        mia = membership_inference(nll, members, others)
         canaries = store.canaries(run.partition)
         if canaries:
             run.log(f"exposure of {len(canaries)} canaries")
-            mia.update(
-                exposure(
-                    lambda texts: document_nll(model, tokenizer, texts, context_length),
-                    canaries,
-                    language,
-                    seed=config.seed,
-                )
-            )
+            mia.update(exposure(nll, canaries, language, seed=config.seed))
         passed, reasons = leak_gate(text)
         audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
         with run.write() as files:
