@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance
+from mlflow.tracking import MlflowClient
 
 import deid_platform.defs.synthetic as synthetic
 from deid_platform.core.documents import Document
@@ -251,3 +252,62 @@ def test_privacy_invariant_no_real_text_anywhere(platform):
             if needle in text or json.dumps(needle)[1:-1] in text:
                 hits.append((where, len(needle)))
     assert hits == []
+
+
+def test_dp_adaptation_with_canaries_through_the_assets(platform_copy):
+    """adapted_llm with dp_epsilon and canaries, then synthetic_text and privacy_audit: the
+    guarantee in metadata, MLflow, its artifact and the review; canaries counted, never shown."""
+    root, instance, resources, uri = platform_copy
+    part = Partition("es", "0.25")
+    result = materialize_assets(
+        build(resources),
+        instance,
+        ["adapted_llm", "synthetic_text", "privacy_audit"],
+        part,
+        {
+            "ops": {
+                "adapted_llm": {
+                    "config": {
+                        **op_config("adapted_llm")["config"],
+                        "dp_epsilon": 8.0,
+                        "dp_batch_notes": 2,
+                        "canaries": True,
+                    }
+                },
+                "synthetic_text": op_config("synthetic_text"),
+            }
+        },
+    )
+    assert result.success
+    meta = metadata(instance, "adapted_llm", "0.25|es")
+    assert 0 < meta["dp_epsilon"] <= 8.0 * 1.01 and meta["dp_units"] == 5
+    assert meta["dp_delta"] == 1 / 50 and meta["dp_steps"] > 0 and meta["canaries"] == 9
+    guarantee = json.loads(
+        artifact(root, "adapted_llm", "0.25|es", "privacy_guarantee").read_text()
+    )
+    assert guarantee["epsilon"] == meta["dp_epsilon"]
+    run = MlflowClient(uri).get_run(meta["mlflow_run_id"])
+    assert run.data.metrics["dp_epsilon"] == meta["dp_epsilon"]
+    assert run.data.metrics["dp_noise_multiplier"] == meta["dp_noise_multiplier"]
+    text = metadata(instance, "synthetic_text", "0.25|es")
+    assert text["canary_documents_dropped"] >= 0 and text["canary_secrets_extracted"] >= 0
+    audit = metadata(instance, "privacy_audit", "0.25|es")
+    assert audit["canary_secrets_extracted"] == text["canary_secrets_extracted"]
+    for count in (1, 4, 16):
+        assert 0 <= audit[f"canary_exposure_r{count}"] <= audit["canary_exposure_max_bits"]
+    secrets = [
+        c["secret"]
+        for c in json.loads(artifact(root, "adapted_llm", "0.25|es", "canaries").read_text())
+    ]
+    corpus = read_jsonl(artifact(root, "synthetic_text", "0.25|es", "text")).documents
+    assert not any(s in d.text for s in secrets for d in corpus)
+    shown = str(meta) + str(text) + str(audit) + json.dumps(run.data.to_dictionary())
+    assert not any(s in shown for s in secrets)
+    review = render_markdown(
+        build_review(instance, AssetKey("adapted_llm"), part, resources["store"])
+    )
+    assert "-differential privacy per note" in review
+    plain = render_markdown(
+        build_review(instance, AssetKey("adapted_llm"), Partition("es", "1.0"), resources["store"])
+    )
+    assert "no formal guarantee" in plain

@@ -107,3 +107,33 @@ class PrivacyAudit(JsonRecord):
     passed: bool
     reasons: list[str]
     figures: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PrivacyGuarantee(JsonRecord):
+    """The (epsilon, delta) differential privacy of an adapted LLM towards one privacy unit (a
+    note: all its windows gave one clipped gradient), as the accountant computed it for the steps
+    actually taken."""
+
+    epsilon: float
+    delta: float
+    noise_multiplier: float
+    sample_rate: float
+    steps: int
+    accountant: str
+    max_grad_norm: float
+    units: int
+    """How many privacy units (notes) the LLM was trained on."""
+    unit: str = "note"
+
+    def metadata(self) -> dict[str, Any]:
+        return {f"dp_{name}": value for name, value in self.to_dict().items()}
+
+    def statement(self) -> str:
+        """The guarantee in one sentence, as the privacy review states it."""
+        return (
+            f"({self.epsilon:.3g}, {self.delta:.3g})-differential privacy per {self.unit} "
+            f"({self.units} {self.unit}s; DP-SGD, noise multiplier {self.noise_multiplier:.3g}, "
+            f"sampling rate {self.sample_rate:.3g}, {self.steps} steps, clipping norm "
+            f"{self.max_grad_norm:g}, {self.accountant} accountant)"
+        )

@@ -4,10 +4,12 @@ text."""
 from dagster import AssetExecutionContext, MaterializeResult
 
 from deid_platform import settings
+from deid_platform.core.canaries import make_canaries, plant, write_canaries
 from deid_platform.core.lm.adaptation import adapt
 from deid_platform.core.lm.execution import load_for_adaptation
 from deid_platform.core.lm.model import load_lm, save_lm
 from deid_platform.core.lm.presets import LmPreset, get_lm_preset
+from deid_platform.core.lm.private import DpSettings, adapt_private, refuse_unsupported
 from deid_platform.core.lm.scratch import surrogate_notes, train_from_scratch
 from deid_platform.core.lm.training import perplexity
 from deid_platform.core.preset import overrides
@@ -78,7 +80,7 @@ def base_llm(
     deps=["base_llm", "training_subset", "real_corpus"],
     group_name="generator",
     kinds={"pytorch", "mlflow"},
-    code_version="2",
+    code_version="3",
     pool="training",
 )
 def adapted_llm(
@@ -92,29 +94,56 @@ def adapted_llm(
     alpha=32, plain next-token loss), on a 4-bit base with `qlora` where CUDA and bitsandbytes
     are, or full fine-tuning. Perplexity on the real dev text before and after adaptation, the
     precision and what fell back on this machine are metadata; the adapter is registered in MLflow
-    by reference."""
+    by reference. With `dp_epsilon`, adaptation is DP-SGD with the note as the privacy unit and
+    the guarantee reached (`dp_*` metadata, privacy_guarantee.json); with `canaries`, fake
+    PHI-shaped records are planted in the training text (canaries.json, never shown)."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         base = Partition(language)
         preset = store.lm_preset("base_llm", base).with_overrides(**overrides(config, LmPreset))
+        if config.dp_epsilon is not None:
+            refuse_unsupported(preset)
         device = compute.apply()
         model, tokenizer, execution = load_for_adaptation(
             store.model_dir("base_llm", base), preset, device, run.log
         )
         train = [d.text for d in store.read_subset(run.partition)]
+        canaries = make_canaries(language, config.seed) if config.canaries else []
+        if canaries:
+            train = plant(train, canaries, config.seed)
+            run.log(f"planted {len(canaries)} canaries")
         dev = [d.text for d in store.read_split(language, "dev")]
         before = perplexity(model, tokenizer, dev, preset.context)
         run.log(f"adapting on {len(train)} documents ({device}); dev perplexity {before:.2f}")
-        model, stats, trainable = adapt(
-            model, tokenizer, train, preset, config.seed, run.log, device
-        )
+        guarantee = None
+        if config.dp_epsilon is None:
+            model, stats, trainable = adapt(
+                model, tokenizer, train, preset, config.seed, run.log, device
+            )
+        else:
+            dp = DpSettings(
+                config.dp_epsilon, config.dp_delta, config.dp_max_grad_norm, config.dp_batch_notes
+            )
+            model, stats, trainable, guarantee = adapt_private(
+                model, tokenizer, train, preset, dp, config.seed, run.log, device
+            )
+            run.log(f"privacy guarantee: {guarantee.statement()}")
         after = perplexity(model, tokenizer, dev, preset.context)
         with run.write() as files:
             save_lm(model, tokenizer, files.path("model"))
             # What generation and the audit read: the base's preset as adaptation overrode it.
             preset.write(files.path("preset"))
+            if guarantee:
+                guarantee.write(files.path("privacy_guarantee"))
+            if canaries:
+                write_canaries(canaries, files.path("canaries"))
+        if guarantee:
+            run.mlflow.log_artifact(run.files.path("privacy_guarantee"))
         return run.result(
             {
+                # dp_epsilon as the accountant computed it; null without DP (no formal guarantee).
+                **(guarantee.metadata() if guarantee else {"dp_epsilon": None}),
+                "canaries": len(canaries),
                 "method": "full" if preset.full_finetune else "lora",
                 "lora_targets": "all" if preset.full_finetune else preset.lora_targets,
                 **execution.metadata(),

@@ -12,6 +12,7 @@ from dagster import (
     MetadataValue,
 )
 
+from deid_platform.core.canaries import exposure
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
 from deid_platform.core.markdown import table
@@ -36,7 +37,7 @@ from deid_platform.study.review import build_review, render_markdown
     deps=["synthetic_text", "adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="privacy",
     kinds={"python", "mlflow"},
-    code_version="1",
+    code_version="2",
 )
 def privacy_audit(
     context: AssetExecutionContext,
@@ -66,9 +67,15 @@ def privacy_audit(
         model.to(compute.apply())
         context_length = store.lm_preset("adapted_llm", run.partition).context
         run.log(f"membership inference on {len(members)} members, {len(others)} non-members")
-        mia = membership_inference(
-            lambda texts: document_nll(model, tokenizer, texts, context_length), members, others
-        )
+
+        def nll(texts: list[str]) -> list[tuple[float, int]]:
+            return document_nll(model, tokenizer, texts, context_length)
+
+        mia = membership_inference(nll, members, others)
+        canaries = store.canaries(run.partition)
+        if canaries:
+            run.log(f"exposure of {len(canaries)} canaries")
+            mia.update(exposure(nll, canaries, language, seed=config.seed))
         passed, reasons = leak_gate(text)
         audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
         with run.write() as files:
@@ -90,6 +97,13 @@ def privacy_audit(
                 "longest_verbatim_run": int(figures["longest_verbatim_run"]),
                 "documents_over_run": int(figures["documents_over_run_threshold"]),
                 **{k: round(float(v), 4) for k, v in mia.items()},
+                # Counted by synthetic_text (secrets are fake PHI, never shown); null without
+                # canaries.
+                "canary_secrets_extracted": (
+                    int(figures["canary_secrets_extracted"])
+                    if "canary_secrets_extracted" in figures
+                    else None
+                ),
             }
         )
 

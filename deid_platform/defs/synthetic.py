@@ -10,6 +10,8 @@ Every mode selects the same number of generator tokens of its text (`token_targe
 `select_tokens`), so that the ablations change the text or the annotator, not the volume.
 """
 
+import dataclasses
+
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -21,6 +23,7 @@ from dagster import (
     asset_check,
 )
 
+from deid_platform.core.canaries import drop_canary_documents, extracted
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
@@ -54,8 +57,8 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
-    # 2: rounds until the produced tokens reach the target, volume_of.
-    code_version="2",
+    # 2: rounds until the produced tokens reach the target, volume_of; 3: canary notes dropped.
+    code_version="3",
 )
 def synthetic_text(
     context: AssetExecutionContext,
@@ -68,9 +71,10 @@ def synthetic_text(
     real dev notes, sampled (nucleus p=0.95, temperature 1.0), each note as long as one drawn
     from the real length distribution or until EOS, in rounds until the produced tokens reach
     `volume` times the real text `volume_of` names (by default the whole training corpus, as in
-    the paper), then cut to that target; duplicates and empty notes removed. The text is audited
-    against the LLM's training notes (n-gram overlap, PHI replay, verbatim runs) for the blocking
-    `leak_gate` check. Metadata holds numbers only."""
+    the paper), then cut to that target; duplicates and empty notes removed, and notes that carry
+    a canary of the adapted LLM dropped (counted). The text is audited against the LLM's training
+    notes (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
+    holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         model, tokenizer = load_adapted_lm(
@@ -91,8 +95,17 @@ def synthetic_text(
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
             log=run.log,
         )
+        # Extraction is counted on the text as the LLM wrote it; a note that carries a canary
+        # (its secret or its prefix) is then dropped: canary text never reaches the corpus.
+        canaries = store.canaries(run.partition)
+        found = extracted([d.text for d in docs], canaries) if canaries else {}
+        docs, dropped = drop_canary_documents(docs, canaries)
+        stats["documents"] = len(docs)
         unseen = unseen_documents(real, train, config.prompt_words)
         audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
+        if canaries:
+            figures = {**audit.figures, **found, "canary_documents_dropped": dropped}
+            audit = dataclasses.replace(audit, figures=figures)
         with run.write() as files:
             write_jsonl(docs, files.path("text"))
             SyntheticText(**config.sampling().to_dict(), stats=stats).write(
@@ -111,6 +124,9 @@ def synthetic_text(
                 "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
+                # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
+                "canary_documents_dropped": dropped if canaries else None,
+                "canary_secrets_extracted": found.get("canary_secrets_extracted"),
             },
             data_version=corpus_hash(docs),
         )

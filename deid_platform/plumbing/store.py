@@ -9,10 +9,18 @@ from pathlib import Path
 from dagster import AssetKey, ConfigurableResource
 from pydantic import Field
 
+from deid_platform.core.canaries import Canary, read_canaries
 from deid_platform.core.documents import Document
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.lm.presets import LmPreset
-from deid_platform.core.records import Annotation, LeakAudit, NerScores, PrivacyAudit, SyntheticText
+from deid_platform.core.records import (
+    Annotation,
+    LeakAudit,
+    NerScores,
+    PrivacyAudit,
+    PrivacyGuarantee,
+    SyntheticText,
+)
 from deid_platform.core.splits import SPLITS
 from deid_platform.partitions import Partition
 
@@ -24,7 +32,12 @@ LAYOUT: dict[str, dict[str, str]] = {
     "training_subset": {"documents": "train.jsonl", "document_ids": "document_ids.txt"},
     "annotator_model": NER_MODEL,
     "base_llm": {"model": "model", "preset": "preset.json"},
-    "adapted_llm": {"model": "model", "preset": "preset.json"},
+    "adapted_llm": {
+        "model": "model",
+        "preset": "preset.json",
+        "privacy_guarantee": "privacy_guarantee.json",
+        "canaries": "canaries.json",
+    },
     "synthetic_text": {
         "text": "text.jsonl",
         "generation": "generation.json",
@@ -107,6 +120,15 @@ class ArtifactStore(ConfigurableResource):
     def lm_preset(self, asset: str, partition: Partition) -> LmPreset:
         """The LM preset a base or adapted LM was trained with (adaptation may override some)."""
         return LmPreset.read(self.path(asset, partition, "preset"))
+
+    def privacy_guarantee(self, partition: Partition) -> PrivacyGuarantee | None:
+        """The DP guarantee of an adapted LLM; None where it was adapted without DP."""
+        path = self.path("adapted_llm", partition, "privacy_guarantee")
+        return PrivacyGuarantee.read(path) if path.exists() else None
+
+    def canaries(self, partition: Partition) -> list[Canary]:
+        """The canaries planted in an adapted LLM's training text (none without `canaries`)."""
+        return read_canaries(self.path("adapted_llm", partition, "canaries"))
 
     # synthetic_text and the synthetic corpora annotated from it
     def read_text(self, partition: Partition) -> list[Document]:

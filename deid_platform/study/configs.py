@@ -119,6 +119,31 @@ BaseLlmConfig = config_class(
 
 class _AdaptedLlm(Config):
     seed: int = SEED
+    dp_epsilon: float | None = Field(
+        default=None,
+        description="Differentially private adaptation (DP-SGD through Opacus) to this epsilon "
+        "per note: all windows of a note give one clipped gradient. Unset: no DP, and no formal "
+        "guarantee.",
+    )
+    dp_delta: float | None = Field(
+        default=None,
+        description="The delta of the DP guarantee. Unset: a tenth of one over the number of "
+        "training notes.",
+    )
+    dp_max_grad_norm: float = Field(
+        default=1.0, description="DP: the norm each note's gradient is clipped to."
+    )
+    dp_batch_notes: int = Field(
+        default=64,
+        description="DP: notes per step, expected (Poisson sampling); larger batches need less "
+        "noise per note. Epochs and learning rate are adapt_epochs and adapt_learning_rate.",
+    )
+    canaries: bool = Field(
+        default=False,
+        description="Plant fake PHI-shaped canaries (a made-up name, ID and phone after an "
+        "in-distribution prefix) in the training text at 1, 4 and 16 repetitions, to measure "
+        "their exposure and extraction. Notes that carry one never reach the synthetic corpus.",
+    )
 
 
 # Adaptation settings override the preset base_llm stored, so changing one retrains the adapted

@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
+from deid_platform.core.records import PrivacyGuarantee
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
 from deid_platform.plumbing.store import ArtifactStore
@@ -173,6 +174,7 @@ def build_review(
     }
     corpus = next((link for link in chain if link["asset"] == "real_corpus"), {})
     audit_path = store.path("privacy_audit", partition, "audit")
+    guarantee = store.privacy_guarantee(partition)
     return {
         "subject": {"asset": subject.to_user_string(), "partition": str(partition)},
         "chain": chain,
@@ -189,6 +191,7 @@ def build_review(
             "corpus_sha256": corpus.get("data_version"),
         },
         "audit": store.privacy_audit(partition).to_dict() if audit_path.exists() else None,
+        "privacy_guarantee": guarantee.to_dict() if guarantee else None,
         "all_links_verified": all(link["verified"] for link in chain),
     }
 
@@ -239,6 +242,7 @@ def render_markdown(review: dict[str, Any]) -> str:
         ids = ", ".join(subset["document_ids"][:10])
         more = " ..." if subset["documents"] > 10 else ""
         lines.append(f"- training subset {part}: {subset['documents']} documents ({ids}{more})")
+    lines += ["", "## Formal guarantee", "", f"- {guarantee_line(review['privacy_guarantee'])}"]
     lines += ["", "## Privacy audit", ""]
     audit = review["audit"]
     if audit is None:
@@ -255,6 +259,15 @@ def render_markdown(review: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def guarantee_line(guarantee: dict[str, Any] | None) -> str:
+    if guarantee is None:
+        return (
+            "no formal guarantee: the generator was adapted without differential privacy "
+            "(the audit figures below are measurements, not bounds)"
+        )
+    return f"adapted LLM: {PrivacyGuarantee.from_dict(guarantee).statement()}"
+
+
 AUDIT_FIGURES = (
     "ngram_recall_5",
     "phi_replay_excess.all",
@@ -264,4 +277,10 @@ AUDIT_FIGURES = (
     "mia_loss_tpr_at_1pct_fpr",
     "mia_zlib_auc",
     "mia_zlib_tpr_at_1pct_fpr",
+    "canary_exposure_r1",
+    "canary_exposure_r4",
+    "canary_exposure_r16",
+    "canary_exposure_max_bits",
+    "canary_secrets_extracted",
+    "canary_documents_dropped",
 )

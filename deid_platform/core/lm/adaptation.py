@@ -41,17 +41,9 @@ def lora_config(model: PreTrainedModel, preset: LmPreset) -> LoraConfig:
     )
 
 
-def adapt(
-    model: PreTrainedModel,
-    tokenizer: PreTrainedTokenizerBase,
-    texts: Sequence[str],
-    preset: LmPreset,
-    seed: int,
-    report: Callable[[str], None] = lambda _: None,
-    device: str | None = None,
-) -> tuple[PreTrainedModel, LmTrainStats, int]:
-    """Returns the adapted model (a PeftModel under LoRA), the training stats and the number of
-    trainable parameters."""
+def with_adapters(model: PreTrainedModel, preset: LmPreset, seed: int) -> PreTrainedModel:
+    """The model as adaptation trains it: LoRA adapters on the frozen base (a PeftModel), or the
+    model itself under full fine-tuning."""
     # The adapters' initial weights come from the seed, not from whatever ran before.
     set_seed(seed)
     if getattr(model, "is_loaded_in_4bit", False):
@@ -63,7 +55,26 @@ def adapt(
         )
     if not preset.full_finetune:
         model = get_peft_model(model, lora_config(model, preset))
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return model
+
+
+def trainable_parameters(model: PreTrainedModel) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def adapt(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    preset: LmPreset,
+    seed: int,
+    report: Callable[[str], None] = lambda _: None,
+    device: str | None = None,
+) -> tuple[PreTrainedModel, LmTrainStats, int]:
+    """Returns the adapted model (a PeftModel under LoRA), the training stats and the number of
+    trainable parameters."""
+    model = with_adapters(model, preset, seed)
+    trainable = trainable_parameters(model)
     stats = train_causal_lm(
         model,
         tokenizer,

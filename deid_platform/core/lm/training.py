@@ -37,6 +37,19 @@ def document_ids(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> li
     return [[start, *ids, tokenizer.eos_token_id] for ids in encoded]
 
 
+def document_windows(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], context: int
+) -> list[list[list[int]]]:
+    """Each document (as `document_ids`) in consecutive windows of at most `context` tokens, no
+    window shared by two documents; windows of a single token, which predict nothing, are left
+    out."""
+    out = []
+    for ids in document_ids(tokenizer, texts):
+        pieces = [ids[start : start + context] for start in range(0, max(1, len(ids) - 1), context)]
+        out.append([piece for piece in pieces if len(piece) > 1])
+    return out
+
+
 def lm_blocks(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], context: int) -> Dataset:
     """Documents concatenated and cut into blocks of `context` tokens (the standard packing).
     Labels are the tokens themselves: a collator that derived them from the pad id would drop
@@ -104,22 +117,16 @@ def document_nll(
     membership inference. Memory stays bounded by `chunk_tokens`: see `token_losses`."""
     context = min(context, model_context(model))
     device = next(model.parameters()).device
-    pieces: list[tuple[int, list[int]]] = []
-    for index, ids in enumerate(document_ids(tokenizer, texts)):
-        for start in range(0, max(1, len(ids) - 1), context):
-            piece = ids[start : start + context]
-            if len(piece) > 1:
-                pieces.append((index, piece))
+    pieces = [
+        (index, piece)
+        for index, windows in enumerate(document_windows(tokenizer, texts, context))
+        for piece in windows
+    ]
     totals = [[0.0, 0] for _ in texts]
     pieces.sort(key=lambda p: len(p[1]))
     for first in range(0, len(pieces), batch_size):
         batch = pieces[first : first + batch_size]
-        width = max(len(p) for _, p in batch)
-        ids = torch.full((len(batch), width), tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for row, (_, piece) in enumerate(batch):
-            ids[row, : len(piece)] = torch.tensor(piece)
-            mask[row, : len(piece)] = 1
+        ids, mask = right_padded([piece for _, piece in batch], tokenizer.pad_token_id)
         rows, losses = token_losses(model, ids.to(device), mask.to(device), chunk_tokens)
         sums = torch.zeros(len(batch), device=losses.device).index_add_(0, rows, losses)
         counts = mask[:, 1:].sum(1)
@@ -127,6 +134,17 @@ def document_nll(
             totals[index][0] += float(sums[row])
             totals[index][1] += int(counts[row])
     return [(nll, n) for nll, n in totals]
+
+
+def right_padded(pieces: Sequence[Sequence[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids of pieces of unequal length as one right-padded batch, and its attention mask."""
+    width = max(len(piece) for piece in pieces)
+    ids = torch.full((len(pieces), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, piece in enumerate(pieces):
+        ids[row, : len(piece)] = torch.tensor(piece)
+        mask[row, : len(piece)] = 1
+    return ids, mask
 
 
 def token_losses(
