@@ -9,7 +9,7 @@ import random
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,19 +17,12 @@ from typing import Any
 from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
+from deid_platform.core.prompts import prompt_of, safe_prompt
 from deid_platform.core.records import Sampling
 
-_TOKEN = re.compile(r"\S+")
 # Control characters and line separators other than newline and tab: a byte-level generator can
 # write them, and no clinical note needs them (BRAT cannot even quote them in an annotation line).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def prompt_of(text: str, words: int = 3) -> str:
-    """The text up to the end of its first `words` whitespace-separated words (the paper prompts
-    with the first three words of a held-out document)."""
-    matches = list(_TOKEN.finditer(text))[:words]
-    return text[: matches[-1].end()] if matches else ""
 
 
 @dataclass(frozen=True)
@@ -45,11 +38,12 @@ def plan_samples(
     target_tokens: int,
     seed: int,
     words: int = 3,
+    prompts: Mapping[str, str] | None = None,
 ) -> list[PlannedSample]:
     """Samples until their planned lengths add up to `target_tokens`: prompts cycle through the
     prompt documents in a seeded order, lengths are drawn from the real length distribution (a
     sample may end earlier, at EOS). The plan for a smaller target is a prefix of the plan for a
-    larger one."""
+    larger one. A prompt is the document's first `words` words, or its entry in `prompts`."""
     if not prompt_docs or not lengths:
         raise ValueError("need prompt documents and a length distribution")
     rng = random.Random(seed)
@@ -60,7 +54,8 @@ def plan_samples(
     while total < target_tokens:
         doc = order[len(plan) % len(order)]
         length = max(8, rng.choice(lengths))
-        plan.append(PlannedSample(doc.id, prompt_of(doc.text, words), length))
+        prompt = prompts[doc.id] if prompts is not None else prompt_of(doc.text, words)
+        plan.append(PlannedSample(doc.id, prompt, length))
         total += length
     return plan
 
@@ -124,21 +119,25 @@ def generate_documents(
     train: Sequence[Document],
     prompt_docs: Sequence[Document],
     sampling: Sampling,
+    language: str,
     batch_size: int | None = 64,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[Document], dict[str, float | int]]:
     """Synthetic notes, unannotated: `volume` times the training documents' tokens (in the
     generator's tokens), each sample capped at a length drawn from the real length distribution.
-    Documents keep the plan's order (see `select_volume`). `batch_size` None: as many samples as
-    the free memory holds."""
+    Documents keep the plan's order (see `select_volume`). Prompts carry surrogates of the
+    `language` in place of the PHI of the prompt documents (`core.prompts.safe_prompt`).
+    `batch_size` None: as many samples as the free memory holds."""
     from deid_platform.core.lm.generation import generate_batched
     from deid_platform.core.lm.training import document_ids
 
     lengths = [len(ids) - 2 for ids in document_ids(tokenizer, [d.text for d in train])]
     target = int(sampling.volume * sum(lengths))
     seed = sampling.seed
-    plan = plan_samples(prompt_docs, lengths, target, seed, sampling.prompt_words)
+    safe = {doc.id: safe_prompt(doc, sampling.prompt_words, language, seed) for doc in prompt_docs}
+    prompts = {doc_id: prompt for doc_id, (prompt, _) in safe.items()}
+    plan = plan_samples(prompt_docs, lengths, target, seed, sampling.prompt_words, prompts)
     log(f"generating {len(plan)} samples, {target} tokens planned")
     generated, seconds = generate_batched(
         model,
@@ -176,6 +175,8 @@ def generate_documents(
         "dropped_empty_or_duplicate": len(generated) - len(keep),
         "tokens_generated": new_tokens,
         "tokens_planned": target,
+        # PHI spans of the prompt documents' first words, each replaced by a surrogate.
+        "prompt_phi_replaced": sum(count for _, count in safe.values()),
         "ended_with_eos": round(sum(g.ended for g in generated) / max(1, len(generated)), 4),
         "median_characters": statistics.median(len(d.text) for d in documents) if documents else 0,
         "real_median_characters": statistics.median(len(d.text) for d in train),

@@ -20,6 +20,7 @@ from dagster import (
     asset_check,
 )
 
+from deid_platform.core.attacks.membership import membership_sets
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
@@ -60,9 +61,11 @@ def synthetic_text(
     """Synthetic clinical notes, not yet annotated: the adapted LM prompted with the first words of
     real dev notes, sampled (nucleus p=0.95, temperature 1.0) to `volume` times the training
     subset, each note as long as one drawn from the real length distribution or until EOS;
-    duplicates and empty notes removed. The text is audited against the LLM's training notes
-    (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
-    holds numbers only."""
+    duplicates and empty notes removed; the PHI inside the prompt words replaced by surrogates
+    (`prompt_phi_replaced` counts them). The text is audited against the LLM's training notes,
+    each figure beside its baseline of real notes the LLM never saw (n-gram overlap, PHI replay,
+    verbatim runs, data-only membership inference), for the blocking `leak_gate` check.
+    Metadata holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         model, tokenizer = load_adapted_lm(
@@ -77,13 +80,21 @@ def synthetic_text(
             train=train,
             prompt_docs=real["dev"],
             sampling=config.sampling(),
+            language=language,
             batch_size=config.batch_size
             or store.lm_preset("adapted_llm", run.partition).generation_batch_size,
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
             log=run.log,
         )
-        unseen = unseen_documents(real, train, config.prompt_words)
-        audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
+        sets = membership_sets(train, real, config.mia_documents, config.seed)
+        audit = leak_audit(
+            [d.text for d in docs],
+            train,
+            unseen_documents(real, train),
+            config.thresholds(),
+            sets,
+            config.seed,
+        )
         with run.write() as files:
             write_jsonl(docs, files.path("text"))
             SyntheticText(**config.sampling().to_dict(), stats=stats).write(
@@ -102,9 +113,27 @@ def synthetic_text(
                 "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
+                **{k: round(v, 4) for k, v in audit.figures.items() if k in BASELINES},
             },
             data_version=corpus_hash(docs),
         )
+
+
+# The gate's figures beside their baselines, in the synthetic text's metadata.
+BASELINES = (
+    "ngram_overlap_5",
+    "ngram_overlap_5_real_unseen",
+    "phi_replay_excess_low",
+    "phi_replay_excess_high",
+    "longest_verbatim_run_real_unseen",
+    "synthetic_mia_auc",
+    "synthetic_mia_auc_low",
+    "synthetic_mia_auc_high",
+)
+
+
+# Interval bounds the gate compares (absent from audits written before they existed).
+GATE_BOUNDS = ("phi_replay_excess_low", "synthetic_mia_auc_low")
 
 
 @asset_check(
@@ -112,9 +141,11 @@ def synthetic_text(
     name="leak_gate",
     partitions_def=language_fraction_partitions,
     blocking=True,
-    description="Leak gate: the synthetic text replays no more of the LLM's training PHI than "
-    "real notes it never saw contain (up to max_excess_phi_replay), and no note copies a long "
-    "verbatim run of a training note. A blocked partition trains nothing downstream.",
+    description="Leak gate: no planted canary secret in the synthetic text; the data-only "
+    "membership inference AUC's interval not above max_synthetic_mia_auc; the synthetic text "
+    "replays no more of the LLM's training PHI than of real notes it never saw (the excess's "
+    "interval not above max_excess_phi_replay); no note copies a verbatim run of a training note "
+    "longer than real unseen notes do. A blocked partition trains nothing downstream.",
 )
 def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
     audit = store.leak_audit(Partition.from_key(context.partition_key))
@@ -128,6 +159,10 @@ def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -
             "longest_verbatim_run": audit.figures["longest_verbatim_run"],
             "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
             "max_verbatim_run": audit.max_verbatim_run,
+            "max_synthetic_mia_auc": audit.max_synthetic_mia_auc,
+            # Absent until canaries are planted: 0 then.
+            "canary_secrets_extracted": audit.figures.get("canary_secrets_extracted", 0.0),
+            **{k: audit.figures[k] for k in GATE_BOUNDS if k in audit.figures},
         },
     )
 

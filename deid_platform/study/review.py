@@ -173,7 +173,11 @@ def build_review(
     }
     corpus = next((link for link in chain if link["asset"] == "real_corpus"), {})
     audit_path = store.path("privacy_audit", partition, "audit")
+    audit = store.privacy_audit(partition) if audit_path.exists() else None
     return {
+        # One verdict per partition: may its synthetic corpus and NER model be shared, and why not.
+        "shareable": bool(audit and audit.shareable),
+        "reasons": audit.reasons if audit else ["privacy_audit not materialized"],
         "subject": {"asset": subject.to_user_string(), "partition": str(partition)},
         "chain": chain,
         "training_subsets": {
@@ -188,7 +192,7 @@ def build_review(
             "files_sha256": corpus.get("files_sha256"),
             "corpus_sha256": corpus.get("data_version"),
         },
-        "audit": store.privacy_audit(partition).to_dict() if audit_path.exists() else None,
+        "audit": audit.to_dict() if audit else None,
         "all_links_verified": all(link["verified"] for link in chain),
     }
 
@@ -226,6 +230,10 @@ def render_markdown(review: dict[str, Any]) -> str:
     lines = [
         f"# Privacy review: {subject['asset']} [{subject['partition']}]",
         "",
+        f"Shareable: **{'yes' if review['shareable'] else 'no'}**",
+        "",
+        *[f"- {reason}" for reason in review["reasons"]],
+        "",
         f"All lineage links verified: **{review['all_links_verified']}**",
         "",
         table([*header, "verified"], rows),
@@ -245,8 +253,9 @@ def render_markdown(review: dict[str, Any]) -> str:
         lines.append("not materialized")
     else:
         lines.append(f"- leak gate: {'passed' if audit['passed'] else 'BLOCKED'}")
-        lines += [f"- {reason}" for reason in audit["reasons"]]
         figures = audit["figures"]
+        if "canary_secrets_extracted" not in figures:
+            lines.append("- canary_secrets_extracted: no canaries planted (counted as 0)")
         for key in AUDIT_FIGURES:
             if key in figures:
                 value = figures[key]
@@ -256,9 +265,28 @@ def render_markdown(review: dict[str, Any]) -> str:
 
 
 AUDIT_FIGURES = (
+    "canary_secrets_extracted",
+    "synthetic_mia_auc",
+    "synthetic_mia_auc_low",
+    "synthetic_mia_auc_high",
+    "synthetic_mia_tpr_at_1pct_fpr",
+    "ner_mia_auc",
+    "ner_mia_auc_low",
+    "ner_mia_auc_high",
+    "ner_mia_tpr_at_1pct_fpr",
     "ngram_recall_5",
+    "ngram_overlap_5",
+    "ngram_overlap_5_real_unseen",
+    "phi_replay_seen.all",
+    "phi_replay_unseen.all",
     "phi_replay_excess.all",
+    "phi_replay_excess_low",
+    "phi_replay_excess_high",
     "longest_verbatim_run",
+    "longest_verbatim_run_real_unseen",
+    "median_verbatim_run",
+    "median_verbatim_run_real_unseen",
+    "run_threshold",
     "documents_over_run_threshold",
     "mia_loss_auc",
     "mia_loss_tpr_at_1pct_fpr",
