@@ -79,16 +79,18 @@ def text_audit(
     """The measures that need only text, each beside its baseline: n-gram recall (n = 3..8) and
     per-note 5-gram overlap, PHI replay of the training notes against notes the LLM never saw,
     verbatim runs, and, given membership `sets`, data-only membership inference against the
-    synthetic text. The baseline notes are the non-members' pool of `sets` (else `unseen`). A note
+    synthetic text. The baseline notes are the non-members' pool of `sets` (else `unseen`): real
+    notes no model saw, of the members' own split where there are enough of them. A note
     is over the run threshold when its run is longer than both `run_threshold` and the longest run
     of a baseline note. Flat numbers, ready for metadata and MLflow."""
     training = [doc.text for doc in seen]
-    baseline = [d.text for d in (sets.nonmembers + sets.reference if sets else unseen)]
     out: dict[str, float] = {
         f"ngram_recall_{n}": ngram_recall(synthetic, training, n) for n in range(3, 9)
     }
+    baseline_docs = sets.nonmembers + sets.reference if sets else list(unseen)
+    baseline = [doc.text for doc in baseline_docs]
     out |= ngram_baseline(synthetic, baseline, training, 5, seed)
-    replay = phi_replay(synthetic, seen, unseen, seed=seed)
+    replay = phi_replay(synthetic, seen, baseline_docs, seed=seed)
     for label, values in replay.items():
         out[f"phi_replay_seen.{label}"] = values["seen"]
         out[f"phi_replay_unseen.{label}"] = values["unseen"]

@@ -49,7 +49,7 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
-    code_version="1",
+    code_version="2",
 )
 def synthetic_text(
     context: AssetExecutionContext,

@@ -1,11 +1,11 @@
 """PHI replay: how many of the PHI strings of the LLM's training notes the synthetic text contains,
 against the baseline of PHI strings of real notes it never saw, in the same text.
 
-The two string sets are mutually exclusive (a string of both is in neither: it tells nothing about
-memorization, and dropping it from one side only inflates the excess) and frequency-matched (per PHI
-type and band of document frequency, as many strings of each side: a common string is likelier in
-any text). A string is found when its words and symbols appear whole and in order, case aside: "Ana"
-is not found inside "Anaya"."""
+The two string sets come from as many notes on each side, are mutually exclusive (a string of both
+is in neither: it tells nothing about memorization, and dropping it from one side only inflates the
+excess) and frequency-matched (per PHI type and band of document frequency, as many strings of each
+side: a common string is likelier in any text). A string is found when its words and symbols
+appear whole and in order, case aside: "Ana" is not found inside "Anaya"."""
 
 from __future__ import annotations
 
@@ -54,23 +54,22 @@ def _document_frequency(
     return counts
 
 
-def _band(frequency: int, documents: int) -> int:
-    """Bands of document frequency relative to the set's size, a factor of two wide."""
-    return int(math.floor(math.log2(frequency * 1000 / max(1, documents))))
-
-
 def matched_strings(
     seen: Sequence[Document], unseen: Sequence[Document], min_chars: int = 3, seed: int = 0
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(label, normalized string) of each side: mutually exclusive, frequency-matched."""
+    """(label, normalized string) of each side: from as many notes of each (a seeded sample of
+    the larger), mutually exclusive, matched per label and band of document frequency (1, 2-3,
+    4-7, ...)."""
+    rng = random.Random(seed)
+    count = min(len(seen), len(unseen))
+    seen, unseen = rng.sample(list(seen), count), rng.sample(list(unseen), count)
     own, other = _document_frequency(seen, min_chars), _document_frequency(unseen, min_chars)
     shared = {value for _, value in own} & {value for _, value in other}
     strata: dict[tuple[str, int], tuple[list, list]] = defaultdict(lambda: ([], []))
-    for side, counts, size in ((0, own, len(seen)), (1, other, len(unseen))):
+    for side, counts in ((0, own), (1, other)):
         for (label, value), frequency in sorted(counts.items()):
             if value and value not in shared:
-                strata[label, _band(frequency, size)][side].append((label, value))
-    rng = random.Random(seed)
+                strata[label, int(math.log2(frequency))][side].append((label, value))
     seen_out, unseen_out = [], []
     for key in sorted(strata):
         a, b = strata[key]
