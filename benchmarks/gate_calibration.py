@@ -31,34 +31,11 @@ from deid_platform.core.formats import read_splits
 from deid_platform.core.lm.adaptation import adapt
 from deid_platform.core.lm.presets import get_lm_preset
 from deid_platform.core.lm.scratch import surrogate_notes, train_from_scratch
-from deid_platform.core.privacy import leak_audit, leak_gate, unseen_documents
+from deid_platform.core.privacy import TEXT_FIGURES, leak_audit, leak_gate, unseen_documents
 from deid_platform.core.records import LeakThresholds, Sampling
 from deid_platform.core.splits import assign_splits
 from deid_platform.core.synthesis import generate_documents
 from deid_platform.study.configs import SyntheticTextConfig
-
-# The figures each gate threshold reads, beside the baselines they are judged against.
-GATE_FIGURES = (
-    "canary_secrets_extracted",
-    "synthetic_mia_auc",
-    "synthetic_mia_auc_low",
-    "synthetic_mia_auc_high",
-    "synthetic_mia_tpr_at_1pct_fpr",
-    "phi_replay_seen.all",
-    "phi_replay_unseen.all",
-    "phi_replay_excess.all",
-    "phi_replay_excess_low",
-    "phi_replay_excess_high",
-    "phi_replay_strings",
-    "ngram_overlap_5",
-    "ngram_overlap_5_real_unseen",
-    "longest_verbatim_run",
-    "longest_verbatim_run_real_unseen",
-    "median_verbatim_run",
-    "median_verbatim_run_real_unseen",
-    "run_threshold",
-    "documents_over_run_threshold",
-)
 
 
 def run(
@@ -95,7 +72,7 @@ def run(
         "documents": gen["documents"],
         "prompt_phi_replaced": gen["prompt_phi_replaced"],
         "nonmembers_from_unused_train": sets.unused_train,
-        **{k: round(float(audit.figures[k]), 4) for k in GATE_FIGURES if k in audit.figures},
+        **{k: round(float(audit.figures[k]), 4) for k in TEXT_FIGURES if k in audit.figures},
         "gate": "passed" if passed else "blocked",
         "reasons": reasons,
         "adapt_seconds": round(adapt_seconds, 1),
@@ -108,13 +85,15 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=str(SHARED_DATA / "meddocan"))
-    parser.add_argument("--honest-notes", type=int, default=60)
+    # 125 notes: MEDDOCAN's 25 % partition.
+    parser.add_argument("--honest-notes", type=int, default=125)
     parser.add_argument("--volume", type=float, default=1.0)
-    parser.add_argument("--memorizer-notes", type=int, default=12)
-    parser.add_argument("--memorizer-epochs", type=float, default=30.0)
+    parser.add_argument("--memorizer-notes", type=int, default=8)
+    parser.add_argument("--memorizer-epochs", type=float, default=60.0)
+    parser.add_argument("--memorizer-learning-rate", type=float, default=5e-3)
     parser.add_argument("--memorizer-volume", type=float, default=4.0)
-    parser.add_argument("--surrogate-documents", type=int, default=200)
-    parser.add_argument("--pretrain-epochs", type=float, default=3.0)
+    parser.add_argument("--surrogate-documents", type=int, default=300)
+    parser.add_argument("--pretrain-epochs", type=float, default=6.0)
     parser.add_argument("--generation-batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--seed", type=int, default=13)
@@ -146,6 +125,7 @@ def main() -> None:
             splits,
             args,
             adapt_epochs=args.memorizer_epochs,
+            adapt_learning_rate=args.memorizer_learning_rate,
             batch_size=2,
             warmup_steps=10,
         ),
@@ -162,6 +142,9 @@ def main() -> None:
                 "honest_notes": args.honest_notes,
                 "memorizer_notes": args.memorizer_notes,
                 "memorizer_epochs": args.memorizer_epochs,
+                "memorizer_learning_rate": args.memorizer_learning_rate,
+                "volume": args.volume,
+                "memorizer_volume": args.memorizer_volume,
             },
             "thresholds": defaults.thresholds().to_dict(),
             "runs": rows,

@@ -38,12 +38,37 @@ __all__ = [
     "ngram_recall",
     "phi_replay",
     "phi_strings",
+    "TEXT_FIGURES",
     "roc_auc",
     "share_verdict",
     "text_audit",
     "tpr_at_fpr",
     "unseen_documents",
 ]
+
+
+# The text audit's figures a reader is shown: what the leak gate reads, each beside its baseline.
+TEXT_FIGURES = (
+    "canary_secrets_extracted",
+    "synthetic_mia_auc",
+    "synthetic_mia_auc_low",
+    "synthetic_mia_auc_high",
+    "synthetic_mia_tpr_at_1pct_fpr",
+    "ngram_overlap_5",
+    "ngram_overlap_5_real_unseen",
+    "phi_replay_seen.all",
+    "phi_replay_unseen.all",
+    "phi_replay_excess.all",
+    "phi_replay_excess_low",
+    "phi_replay_excess_high",
+    "phi_replay_strings",
+    "longest_verbatim_run",
+    "longest_verbatim_run_real_unseen",
+    "median_verbatim_run",
+    "median_verbatim_run_real_unseen",
+    "run_threshold",
+    "documents_over_run_threshold",
+)
 
 
 def unseen_documents(

@@ -18,6 +18,7 @@ from deid_platform.core.lm.training import document_nll
 from deid_platform.core.markdown import table
 from deid_platform.core.ner.model import load_model
 from deid_platform.core.privacy import (
+    TEXT_FIGURES,
     leak_gate,
     membership_inference,
     replay_rows,
@@ -111,35 +112,9 @@ def privacy_audit(
                 "longest_verbatim_run": int(figures["longest_verbatim_run"]),
                 "documents_over_run": int(figures["documents_over_run_threshold"]),
                 "mia_nonmembers_from": source,
-                **{k: round(float(v), 4) for k, v in figures.items() if k in SHOWN or k in mia},
+                **{k: round(float(figures[k]), 4) for k in [*TEXT_FIGURES, *mia] if k in figures},
             }
         )
-
-
-# The synthetic text's figures that the audit's metadata repeats: the shared text's attack and
-# each figure's baseline of real notes the LLM never saw.
-SHOWN = (
-    "canary_secrets_extracted",
-    "ngram_overlap_5",
-    "ngram_overlap_5_low",
-    "ngram_overlap_5_high",
-    "ngram_overlap_5_real_unseen",
-    "ngram_overlap_5_real_unseen_low",
-    "ngram_overlap_5_real_unseen_high",
-    "phi_replay_excess_low",
-    "phi_replay_excess_high",
-    "median_verbatim_run",
-    "median_verbatim_run_real_unseen",
-    "longest_verbatim_run_real_unseen",
-    "synthetic_mia_auc",
-    "synthetic_mia_auc_low",
-    "synthetic_mia_auc_high",
-    "synthetic_mia_tpr_at_1pct_fpr",
-    "synthetic_mia_tpr_at_1pct_fpr_low",
-    "synthetic_mia_tpr_at_1pct_fpr_high",
-    "synthetic_mia_members",
-    "synthetic_mia_nonmembers",
-)
 
 
 @fraction_asset(

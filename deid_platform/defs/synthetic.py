@@ -26,7 +26,13 @@ from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.labels import label_set
 from deid_platform.core.lm.model import load_adapted_lm
-from deid_platform.core.privacy import leak_audit, leak_gate, preview, unseen_documents
+from deid_platform.core.privacy import (
+    TEXT_FIGURES,
+    leak_audit,
+    leak_gate,
+    preview,
+    unseen_documents,
+)
 from deid_platform.core.records import Annotation, SyntheticText
 from deid_platform.core.synthesis import annotate_documents, generate_documents, select_volume
 from deid_platform.partitions import Partition, language_fraction_partitions
@@ -113,23 +119,10 @@ def synthetic_text(
                 "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
-                **{k: round(v, 4) for k, v in audit.figures.items() if k in BASELINES},
+                **{k: round(v, 4) for k, v in audit.figures.items() if k in TEXT_FIGURES},
             },
             data_version=corpus_hash(docs),
         )
-
-
-# The gate's figures beside their baselines, in the synthetic text's metadata.
-BASELINES = (
-    "ngram_overlap_5",
-    "ngram_overlap_5_real_unseen",
-    "phi_replay_excess_low",
-    "phi_replay_excess_high",
-    "longest_verbatim_run_real_unseen",
-    "synthetic_mia_auc",
-    "synthetic_mia_auc_low",
-    "synthetic_mia_auc_high",
-)
 
 
 # Interval bounds the gate compares (absent from audits written before they existed).

@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
+from deid_platform.core.privacy import TEXT_FIGURES
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
 from deid_platform.plumbing.store import ArtifactStore
@@ -265,29 +266,12 @@ def render_markdown(review: dict[str, Any]) -> str:
 
 
 AUDIT_FIGURES = (
-    "canary_secrets_extracted",
-    "synthetic_mia_auc",
-    "synthetic_mia_auc_low",
-    "synthetic_mia_auc_high",
-    "synthetic_mia_tpr_at_1pct_fpr",
+    *TEXT_FIGURES,
+    "ngram_recall_5",
     "ner_mia_auc",
     "ner_mia_auc_low",
     "ner_mia_auc_high",
     "ner_mia_tpr_at_1pct_fpr",
-    "ngram_recall_5",
-    "ngram_overlap_5",
-    "ngram_overlap_5_real_unseen",
-    "phi_replay_seen.all",
-    "phi_replay_unseen.all",
-    "phi_replay_excess.all",
-    "phi_replay_excess_low",
-    "phi_replay_excess_high",
-    "longest_verbatim_run",
-    "longest_verbatim_run_real_unseen",
-    "median_verbatim_run",
-    "median_verbatim_run_real_unseen",
-    "run_threshold",
-    "documents_over_run_threshold",
     "mia_loss_auc",
     "mia_loss_tpr_at_1pct_fpr",
     "mia_zlib_auc",
