@@ -124,6 +124,8 @@ def audit_with(**figures):
         "synthetic_mia_auc": 0.52,
         "synthetic_mia_auc_low": 0.45,
         "synthetic_mia_auc_high": 0.6,
+        "synthetic_mia_members": 30,
+        "synthetic_mia_nonmembers": 30,
     }
     return LeakAudit(0.05, 40, 0, 0.6, figures={**base, **figures})
 
@@ -140,8 +142,7 @@ def test_gate_blocks_on_each_calibrated_bound_and_reads_absent_canaries_as_none(
     # The excess's interval must clear the margin, not its point value.
     assert leak_gate(audit_with(**{"phi_replay_excess.all": 0.08}))[0]
     assert "phi_replay_excess" in leak_gate(audit_with(phi_replay_excess_low=0.06))[1][0]
-    ok, reasons = share_verdict(
-        [], {"ner_mia_auc": 0.9, "ner_mia_auc_low": 0.8, "ner_mia_auc_high": 1}, 0.6
-    )
+    ner = {"ner_mia_auc": 0.9, "ner_mia_auc_low": 0.8, "ner_mia_auc_high": 1}
+    ok, reasons = share_verdict([], {**ner, "ner_mia_members": 20, "ner_mia_nonmembers": 20}, 0.6)
     assert not ok and "synthetic NER model" in reasons[0]
     assert share_verdict([], {"ner_mia_auc_low": 0.5}, 0.6) == (True, [])

@@ -71,6 +71,17 @@ TEXT_FIGURES = (
 )
 
 
+# Fewer members or non-members than this and a bootstrap interval of an AUC says nothing (one of
+# each gives the interval 1.000-1.000 half the time): the figure is reported, not judged.
+MIN_ATTACK_NOTES = 10
+
+
+def _judged(figures: Mapping[str, float], attack: str) -> bool:
+    return min(figures.get(f"{attack}_members", 0), figures.get(f"{attack}_nonmembers", 0)) >= (
+        MIN_ATTACK_NOTES
+    )
+
+
 def unseen_documents(
     splits: Mapping[str, Sequence[Document]], seen: Sequence[Document]
 ) -> list[Document]:
@@ -146,18 +157,19 @@ def leak_gate(audit: LeakAudit) -> tuple[bool, list[str]]:
     """The leak gate's policy, each limit relative to a baseline: the synthetic text passes when
     no planted canary secret appears in it (`canary_secrets_extracted`, absent: none planted), the
     lower bound of the data-only membership inference AUC lies at or below
-    `max_synthetic_mia_auc`, the lower bound of the PHI replay excess over notes the LLM never saw
-    at or below `max_excess_phi_replay`, and at most `max_documents_over_run` notes share a
-    verbatim run longer than the run threshold (`max_verbatim_run`, or the longest run a real
-    unseen note shares, whichever is longer). Returns the verdict and, for a failure, its reasons
-    in numbers. Audits written before a figure existed are judged on the figures they hold."""
+    `max_synthetic_mia_auc` (judged from `MIN_ATTACK_NOTES` members on), the lower bound of the
+    PHI replay excess over notes the LLM never saw at or below `max_excess_phi_replay`, and at
+    most `max_documents_over_run` notes share a verbatim run longer than the run threshold
+    (`max_verbatim_run`, or the longest run a real unseen note shares, whichever is longer).
+    Returns the verdict and, for a failure, its reasons in numbers. Audits written before a figure
+    existed are judged on the figures they hold."""
     figures = audit.figures
     reasons = []
     canaries = int(figures.get("canary_secrets_extracted", 0))
     if canaries > 0:
         reasons.append(f"{canaries} canary secrets appear verbatim in the synthetic text")
     low = figures.get("synthetic_mia_auc_low", float("nan"))
-    if low > audit.max_synthetic_mia_auc:
+    if _judged(figures, "synthetic_mia") and low > audit.max_synthetic_mia_auc:
         reasons.append(
             f"data-only membership inference AUC {figures['synthetic_mia_auc']:.3f} (95 % interval "
             f"{low:.3f}-{figures['synthetic_mia_auc_high']:.3f}) lies above "
@@ -185,10 +197,11 @@ def share_verdict(
 ) -> tuple[bool, list[str]]:
     """Whether the synthetic corpus and its NER model may be shared: the leak gate passed and the
     lower bound of the membership inference AUC against the synthetic NER model lies at or below
-    `max_ner_mia_auc`. Returns the verdict and every reason against it."""
+    `max_ner_mia_auc` (judged from `MIN_ATTACK_NOTES` members on). Returns the verdict and every
+    reason against it."""
     reasons = list(gate_reasons)
     low = figures.get("ner_mia_auc_low", float("nan"))
-    if low > max_ner_mia_auc:
+    if _judged(figures, "ner_mia") and low > max_ner_mia_auc:
         reasons.append(
             f"membership inference against the synthetic NER model: AUC "
             f"{figures['ner_mia_auc']:.3f} (95 % interval {low:.3f}-"
