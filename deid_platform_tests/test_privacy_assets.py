@@ -130,24 +130,28 @@ def test_preview_masks_every_real_phi_string(platform_copy, monkeypatch):
 
 def test_no_dev_phi_reaches_the_synthetic_text_through_a_prompt(platform):
     """Each synthetic note opens with its prompt: the first words of a dev note with surrogates in
-    place of their PHI, none of which is a PHI string of those words."""
+    place of their PHI, none of which is a PHI string of those words. (The Swedish demo's dev
+    notes all open with PHI.)"""
     from deid_platform.core.prompts import prompt_of, safe_prompt
 
-    root, instance, resources, _ = platform
+    _, instance, resources, _ = platform
     store = resources["store"]
-    dev = {d.id: d for d in store.read_split("es", "dev")}
-    generation = store.generation(Partition("es", "0.25"))
+    partition = Partition("sv", "0.5")
+    dev = {d.id: d for d in store.read_split("sv", "dev")}
+    generation = store.generation(partition)
+    words, seed = generation.prompt_words, generation.seed
+    prompts = {i: safe_prompt(d, words, "sv", seed) for i, d in dev.items()}
     replaced = 0
-    for doc in store.read_text(Partition("es", "0.25")):
+    for doc in store.read_text(partition):
         source = dev[doc.metadata["prompt_doc"]]
-        prompt, count = safe_prompt(source, generation.prompt_words, "es", generation.seed)
+        prompt, count = prompts[source.id]
         replaced += count
         real = prompt_of(source.text, generation.prompt_words)
         phi = [source.span_text(s) for s in source.spans if s.start < len(real)]
         assert doc.text.startswith(prompt) and not [p for p in phi if p in prompt]
     assert replaced > 0
-    meta = metadata(instance, "synthetic_text", "0.25|es")
-    assert meta["prompt_phi_replaced"] > 0
+    meta = metadata(instance, "synthetic_text", "0.5|sv")
+    assert meta["prompt_phi_replaced"] == sum(count for _, count in prompts.values())
 
 
 def test_review_chain_reaches_the_real_corpus_version_in_lineage_order(platform):
@@ -175,7 +179,7 @@ def test_review_chain_reaches_the_real_corpus_version_in_lineage_order(platform)
     )
     assert all(link.get("mlflow_status", "FINISHED") == "FINISHED" for link in review["chain"])
     # The table parses back into its columns: `0.25|es` stays one cell.
-    rows = parse(render_markdown(review).split("\n\n")[2])
+    rows = parse(render_markdown(review).split("\n\n")[3])
     assert rows[0][-1] == "verified" and all(len(row) == len(rows[0]) for row in rows)
     assert [row[0] for row in rows[1:]] == chain
     assert {row[1] for row in rows[1:]} == {"0.25|es", "es"}
@@ -207,6 +211,8 @@ def test_audit_cli_prints_markdown_and_json(platform, tmp_path):
         "DEID_STORAGE": str(root / "storage"),
         "DEID_MLFLOW_URI": uri,
         "PATH": "/usr/bin:/bin",
+        # The checkout under test, not whichever one the `deid` script was installed from.
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     deid = str(Path(sys.executable).with_name("deid"))
     md = subprocess.run(

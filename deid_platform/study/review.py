@@ -232,7 +232,6 @@ def render_markdown(review: dict[str, Any]) -> str:
         f"# Privacy review: {subject['asset']} [{subject['partition']}]",
         "",
         f"Shareable: **{'yes' if review['shareable'] else 'no'}**",
-        "",
         *[f"- {reason}" for reason in review["reasons"]],
         "",
         f"All lineage links verified: **{review['all_links_verified']}**",
