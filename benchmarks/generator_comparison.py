@@ -143,6 +143,7 @@ def run_candidate(name: str, splits: dict, annotator: Path, args) -> dict[str, A
         reference=train,
         prompt_docs=dev,
         sampling=Sampling(args.volume, "corpus", 0.95, 1.0, 3, args.seed),
+        language="es",
         batch_size=args.generation_batch_size,
         log=print,
     )
@@ -150,7 +151,7 @@ def run_candidate(name: str, splits: dict, annotator: Path, args) -> dict[str, A
     annotated, labels = annotate_documents(docs, annotator, train, log=lambda _: None)
     annotate_seconds = time.time() - started
     audit = text_audit(
-        [d.text for d in annotated], train, unseen_documents(splits, train, 3), run_threshold=40
+        [d.text for d in annotated], train, unseen_documents(splits, train), run_threshold=40
     )
     ner_preset = get_preset("embedded", epochs=args.ner_epochs)
     started = time.time()

@@ -318,7 +318,9 @@ def _audit(args: argparse.Namespace) -> int:
             print(f"deid audit: {err}", file=sys.stderr)
             return 1
     print(json.dumps(review, indent=2, default=str) if args.json else render_markdown(review))
-    return 0 if review["all_links_verified"] else 3
+    if not review["all_links_verified"]:
+        return 3
+    return 0 if review["shareable"] else 4
 
 
 def _lenient_option(parser: argparse.ArgumentParser) -> None:

@@ -32,13 +32,16 @@ def test_phi_replay_excess_per_type():
         )
     ]
     replay = phi_replay(["hoy vino Ana Ruiz desde Soria"], seen, unseen)
-    # NAME: seen {Ana Ruiz} 1/1 replayed; unseen {Eva Gil} 0/1.
-    assert replay["NAME"] == {"seen": 1.0, "unseen": 0.0, "excess": 1.0, "seen_strings": 1}
-    # LOC: seen {Lugo} 0/1; unseen {Soria} (Lugo is seen, so left out) 1/1.
-    assert replay["LOC"]["seen"] == 0.0 and replay["LOC"]["unseen"] == 1.0
-    assert replay["LOC"]["excess"] == -1.0
-    # all: seen 1/2, unseen 1/2.
-    assert replay["all"]["excess"] == pytest.approx(0.0)
+    # NAME: seen {Ana Ruiz} 1/1 replayed; its match, unseen {Eva Gil}, 0/1.
+    assert {k: replay["NAME"][k] for k in ("seen", "unseen", "excess", "seen_strings")} == {
+        "seen": 1.0,
+        "unseen": 0.0,
+        "excess": 1.0,
+        "seen_strings": 1,
+    }
+    # LOC: Lugo is in both sets of notes, so in neither side; Soria has no seen match.
+    assert "LOC" not in replay
+    assert replay["all"]["excess"] == pytest.approx(1.0)
 
 
 def test_longest_shared_runs():
@@ -67,8 +70,11 @@ def test_membership_scores_prefer_low_loss():
 
 def test_text_audit_flat_numbers():
     seen = [Document("s", "uno dos tres cuatro cinco seis siete ocho nueve", [Span(0, 3, "N")])]
-    audit = text_audit(["uno dos tres cuatro cinco seis siete ocho nueve"], seen, [], 5)
+    unseen = [Document("u", "diez once doce trece catorce", [Span(0, 4, "N")])]
+    audit = text_audit(["uno dos tres cuatro cinco seis siete ocho nueve"], seen, unseen, 5)
     assert audit["ngram_recall_5"] == 1.0
     assert audit["longest_verbatim_run"] == 9 and audit["documents_over_run_threshold"] == 1
-    assert audit["phi_replay_seen.N"] == 1.0
+    assert audit["phi_replay_seen.N"] == 1.0 and audit["phi_replay_unseen.N"] == 0.0
+    # Beside it, the baseline: the unseen note shares no 5-gram with the training note.
+    assert audit["ngram_overlap_5"] == 1.0 and audit["ngram_overlap_5_real_unseen"] == 0.0
     assert all(isinstance(v, int | float) for v in audit.values())

@@ -1,4 +1,6 @@
-"""Privacy measures of a synthetic corpus against the real text its LLM was trained on.
+"""Privacy measures of a synthetic corpus against the real text its LLM was trained on, and the
+verdicts built from them: the leak gate on the synthetic text and whether what is shared is
+shareable. The attacks and baselines themselves live in `core.attacks`.
 
 Every function returns numbers only: these results go to metadata and MLflow, which real text must
 never reach."""
@@ -6,167 +8,88 @@ never reach."""
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
 
+from deid_platform.core.attacks.membership import (
+    MembershipSets,
+    attack_figures,
+    roc_auc,
+    tpr_at_fpr,
+)
+from deid_platform.core.attacks.overlap import (
+    longest_shared_runs,
+    ngram_baseline,
+    ngram_recall,
+    run_baseline,
+)
+from deid_platform.core.attacks.replay import phi_replay, phi_strings
+from deid_platform.core.attacks.synthetic_text import data_only_scores
 from deid_platform.core.documents import Document
 from deid_platform.core.records import LeakAudit, LeakThresholds
-from deid_platform.core.synthesis import prompt_of
+
+__all__ = [
+    "leak_audit",
+    "leak_gate",
+    "longest_shared_runs",
+    "membership_inference",
+    "membership_scores",
+    "ngram_recall",
+    "phi_replay",
+    "phi_strings",
+    "TEXT_FIGURES",
+    "roc_auc",
+    "share_verdict",
+    "text_audit",
+    "tpr_at_fpr",
+    "unseen_documents",
+]
+
+
+# The text audit's figures a reader is shown: what the leak gate reads, each beside its baseline.
+TEXT_FIGURES = (
+    "canary_secrets_extracted",
+    "synthetic_mia_auc",
+    "synthetic_mia_auc_low",
+    "synthetic_mia_auc_high",
+    "synthetic_mia_tpr_at_1pct_fpr",
+    "ngram_overlap_5",
+    "ngram_overlap_5_real_unseen",
+    "phi_replay_seen.all",
+    "phi_replay_unseen.all",
+    "phi_replay_excess.all",
+    "phi_replay_excess_low",
+    "phi_replay_excess_high",
+    "phi_replay_strings",
+    "longest_verbatim_run",
+    "longest_verbatim_run_real_unseen",
+    "median_verbatim_run",
+    "median_verbatim_run_real_unseen",
+    "run_threshold",
+    "documents_over_run_threshold",
+)
+
+
+# Fewer members or non-members than this and a bootstrap interval of an AUC says nothing (one of
+# each gives the interval 1.000-1.000 half the time): the figure is reported, not judged.
+MIN_ATTACK_NOTES = 10
+
+
+def _judged(figures: Mapping[str, float], attack: str) -> bool:
+    return min(figures.get(f"{attack}_members", 0), figures.get(f"{attack}_nonmembers", 0)) >= (
+        MIN_ATTACK_NOTES
+    )
 
 
 def unseen_documents(
-    splits: Mapping[str, Sequence[Document]], seen: Sequence[Document], prompt_words: int
+    splits: Mapping[str, Sequence[Document]], seen: Sequence[Document]
 ) -> list[Document]:
-    """Real documents the LLM never saw: every split's documents outside its training subset.
-    Dev documents lose the PHI inside their prompt words, which the synthetic text contains by
-    construction (prompts are the first words of dev notes)."""
+    """Real documents the LLM never saw: every split's documents outside its training subset. The
+    dev notes that open the prompts keep all their PHI: prompts carry surrogates in its place."""
     seen_ids = {doc.id for doc in seen}
-    out: dict[str, Document] = {}
-    for split, documents in splits.items():
-        for doc in documents:
-            if doc.id in seen_ids:
-                continue
-            if split == "dev":
-                start = len(prompt_of(doc.text, prompt_words))
-                doc = Document(doc.id, doc.text, [sp for sp in doc.spans if sp.start >= start])
-            out[doc.id] = doc
+    out = {doc.id: doc for docs in splits.values() for doc in docs if doc.id not in seen_ids}
     return list(out.values())
-
-
-def words(text: str) -> list[str]:
-    return text.split()
-
-
-def ngrams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
-
-
-def ngram_recall(synthetic: Sequence[str], training: Sequence[str], n: int) -> float:
-    """The paper's overlap: the share of the synthetic text's distinct n-grams (whitespace tokens)
-    that also occur in the LLM's training text."""
-    reference: set[tuple[str, ...]] = set()
-    for text in training:
-        reference |= ngrams(words(text), n)
-    produced: set[tuple[str, ...]] = set()
-    for text in synthetic:
-        produced |= ngrams(words(text), n)
-    return len(produced & reference) / len(produced) if produced else 0.0
-
-
-def phi_strings(documents: Sequence[Document], min_chars: int = 1) -> dict[str, set[str]]:
-    """Distinct PHI strings per label."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for doc in documents:
-        for span in doc.spans:
-            value = doc.span_text(span).strip()
-            if len(value) >= min_chars:
-                out[span.label].add(value)
-    return out
-
-
-def phi_replay(
-    synthetic: Sequence[str],
-    seen: Sequence[Document],
-    unseen: Sequence[Document],
-    min_chars: int = 3,
-) -> dict[str, dict[str, float]]:
-    """Share of the distinct PHI strings of the LLM's training documents (`seen`) that appear
-    verbatim anywhere in the synthetic text (a string search, not only annotated spans), the same
-    share for real documents the LLM never saw (`unseen`, minus strings that are also seen), and
-    the excess: what the LLM replays beyond what any text of the domain would contain. Per label
-    and overall ("all")."""
-    haystack = "\n".join(synthetic)
-    seen_phi, unseen_phi = phi_strings(seen, min_chars), phi_strings(unseen, min_chars)
-    result: dict[str, dict[str, float]] = {}
-    totals = {"seen": [0, 0], "unseen": [0, 0]}
-    for label in sorted(set(seen_phi) | set(unseen_phi)):
-        own = seen_phi.get(label, set())
-        other = unseen_phi.get(label, set()) - own
-        hits_seen = sum(value in haystack for value in own)
-        hits_unseen = sum(value in haystack for value in other)
-        totals["seen"][0] += hits_seen
-        totals["seen"][1] += len(own)
-        totals["unseen"][0] += hits_unseen
-        totals["unseen"][1] += len(other)
-        seen_share = hits_seen / len(own) if own else 0.0
-        unseen_share = hits_unseen / len(other) if other else 0.0
-        result[label] = {
-            "seen": seen_share,
-            "unseen": unseen_share,
-            "excess": seen_share - unseen_share,
-            "seen_strings": len(own),
-        }
-    seen_all = totals["seen"][0] / totals["seen"][1] if totals["seen"][1] else 0.0
-    unseen_all = totals["unseen"][0] / totals["unseen"][1] if totals["unseen"][1] else 0.0
-    result["all"] = {
-        "seen": seen_all,
-        "unseen": unseen_all,
-        "excess": seen_all - unseen_all,
-        "seen_strings": totals["seen"][1],
-    }
-    return result
-
-
-def longest_shared_runs(
-    synthetic: Sequence[str], training: Sequence[str], anchor: int = 8, max_candidates: int = 64
-) -> list[int]:
-    """For each synthetic text, the longest run of whitespace tokens it shares verbatim with any
-    training text. Runs of at least `anchor` tokens are found from an index of training
-    `anchor`-grams and extended; shorter ones from n-gram sets."""
-    train_tokens = [words(t) for t in training]
-    index: dict[tuple[str, ...], list[tuple[int, int]]] = defaultdict(list)
-    short: dict[int, set[tuple[str, ...]]] = {n: set() for n in range(1, anchor)}
-    for d, tokens in enumerate(train_tokens):
-        for i in range(len(tokens) - anchor + 1):
-            bucket = index[tuple(tokens[i : i + anchor])]
-            if len(bucket) < max_candidates:
-                bucket.append((d, i))
-        for n in short:
-            short[n] |= ngrams(tokens, n)
-    runs = []
-    for text in synthetic:
-        tokens = words(text)
-        best = 0
-        for i in range(len(tokens) - anchor + 1):
-            for d, j in index.get(tuple(tokens[i : i + anchor]), ()):
-                other = train_tokens[d]
-                length = anchor
-                while (
-                    i + length < len(tokens)
-                    and j + length < len(other)
-                    and tokens[i + length] == other[j + length]
-                ):
-                    length += 1
-                best = max(best, length)
-        if best == 0:
-            best = next((n for n in range(anchor - 1, 0, -1) if ngrams(tokens, n) & short[n]), 0)
-        runs.append(best)
-    return runs
-
-
-def _scores(members: Sequence[float], others: Sequence[float]) -> tuple[list[int], list[float]]:
-    return [1] * len(members) + [0] * len(others), [*members, *others]
-
-
-def roc_auc(member_scores: Sequence[float], nonmember_scores: Sequence[float]) -> float:
-    """The probability that a random member scores above a random non-member (ties count half)."""
-    if not len(member_scores) or not len(nonmember_scores):
-        return float("nan")
-    return float(roc_auc_score(*_scores(member_scores, nonmember_scores)))
-
-
-def tpr_at_fpr(
-    member_scores: Sequence[float], nonmember_scores: Sequence[float], fpr: float = 0.01
-) -> float:
-    """True-positive rate at the best threshold that lets at most `fpr` of the non-members
-    through."""
-    if not len(member_scores) or not len(nonmember_scores):
-        return float("nan")
-    fprs, tprs, _ = roc_curve(*_scores(member_scores, nonmember_scores), drop_intermediate=False)
-    return float(tprs[fprs <= fpr].max())
 
 
 def membership_scores(nll: Sequence[tuple[float, int]], texts: Sequence[str]) -> dict[str, list]:
@@ -186,41 +109,103 @@ def text_audit(
     seen: Sequence[Document],
     unseen: Sequence[Document],
     run_threshold: int,
+    sets: MembershipSets | None = None,
+    seed: int = 0,
 ) -> dict[str, float]:
-    """The measures that need only text: n-gram recall (n = 3..8), PHI replay and verbatim runs.
-    Flat numbers, ready for metadata and MLflow."""
+    """The measures that need only text, each beside its baseline: n-gram recall (n = 3..8) and
+    per-note 5-gram overlap, PHI replay of the training notes against notes the LLM never saw,
+    verbatim runs, and, given membership `sets`, data-only membership inference against the
+    synthetic text. The baseline notes are the non-members' pool of `sets` (else `unseen`): real
+    notes no model saw, of the members' own split where there are enough of them. A note
+    is over the run threshold when its run is longer than both `run_threshold` and the longest run
+    of a baseline note. Flat numbers, ready for metadata and MLflow."""
     training = [doc.text for doc in seen]
     out: dict[str, float] = {
         f"ngram_recall_{n}": ngram_recall(synthetic, training, n) for n in range(3, 9)
     }
-    replay = phi_replay(synthetic, seen, unseen)
+    baseline_docs = sets.nonmembers + sets.reference if sets else list(unseen)
+    baseline = [doc.text for doc in baseline_docs]
+    out |= ngram_baseline(synthetic, baseline, training, 5, seed)
+    replay = phi_replay(synthetic, seen, baseline_docs, seed=seed)
     for label, values in replay.items():
         out[f"phi_replay_seen.{label}"] = values["seen"]
         out[f"phi_replay_unseen.{label}"] = values["unseen"]
         out[f"phi_replay_excess.{label}"] = values["excess"]
+    out["phi_replay_strings"] = replay["all"]["seen_strings"]
+    out["phi_replay_excess_low"] = replay["all"]["excess_low"]
+    out["phi_replay_excess_high"] = replay["all"]["excess_high"]
     runs = longest_shared_runs(synthetic, training)
+    out |= run_baseline(runs, longest_shared_runs(baseline, training), seed)
+    threshold = max(run_threshold, int(out["longest_verbatim_run_real_unseen"]))
     out["longest_verbatim_run"] = max(runs, default=0)
     out["median_verbatim_run"] = float(np.median(runs)) if runs else 0.0
-    out["documents_over_run_threshold"] = sum(run > run_threshold for run in runs)
-    out["run_threshold"] = run_threshold
+    out["documents_over_run_threshold"] = sum(run > threshold for run in runs)
+    out["run_threshold"] = threshold
+    if sets and sets.members and sets.nonmembers:
+        scores = data_only_scores(
+            synthetic,
+            [d.text for d in sets.members + sets.nonmembers],
+            [d.text for d in sets.reference],
+        )
+        count = len(sets.members)
+        out |= attack_figures("synthetic_mia", scores[:count], scores[count:], seed=seed)
+        out["synthetic_mia_nonmembers_unused_train"] = float(sets.unused_train)
     return out
 
 
 def leak_gate(audit: LeakAudit) -> tuple[bool, list[str]]:
-    """The leak gate's policy: a synthetic text passes when the LLM replays no more of its training
-    PHI than real text it never saw contains, up to `max_excess_phi_replay`, and at most
-    `max_documents_over_run` documents share more than `max_verbatim_run` consecutive words with a
-    training document. Returns the verdict and, for a failure, its reasons in numbers."""
+    """The leak gate's policy, each limit relative to a baseline: the synthetic text passes when
+    no planted canary secret appears in it (`canary_secrets_extracted`, absent: none planted), the
+    lower bound of the data-only membership inference AUC lies at or below
+    `max_synthetic_mia_auc` (judged from `MIN_ATTACK_NOTES` members on), the lower bound of the
+    PHI replay excess over notes the LLM never saw at or below `max_excess_phi_replay`, and at
+    most `max_documents_over_run` notes share a verbatim run longer than the run threshold
+    (`max_verbatim_run`, or the longest run a real unseen note shares, whichever is longer).
+    Returns the verdict and, for a failure, its reasons in numbers. Audits written before a figure
+    existed are judged on the figures they hold."""
     figures = audit.figures
     reasons = []
+    canaries = int(figures.get("canary_secrets_extracted", 0))
+    if canaries > 0:
+        reasons.append(f"{canaries} canary secrets appear verbatim in the synthetic text")
+    low = figures.get("synthetic_mia_auc_low", float("nan"))
+    if _judged(figures, "synthetic_mia") and low > audit.max_synthetic_mia_auc:
+        reasons.append(
+            f"data-only membership inference AUC {figures['synthetic_mia_auc']:.3f} (95 % interval "
+            f"{low:.3f}-{figures['synthetic_mia_auc_high']:.3f}) lies above "
+            f"{audit.max_synthetic_mia_auc}"
+        )
     excess = figures["phi_replay_excess.all"]
-    if excess > audit.max_excess_phi_replay:
-        reasons.append(f"phi_replay_excess {excess:.3f} > {audit.max_excess_phi_replay}")
+    low = figures.get("phi_replay_excess_low", excess)
+    if low > audit.max_excess_phi_replay:
+        reasons.append(
+            f"phi_replay_excess {excess:.3f} (95 % interval from {low:.3f}) > "
+            f"{audit.max_excess_phi_replay} over the unseen notes' replay"
+        )
     over = int(figures["documents_over_run_threshold"])
     if over > audit.max_documents_over_run:
+        threshold = int(figures.get("run_threshold", audit.max_verbatim_run))
         reasons.append(
-            f"{over} documents share over {audit.max_verbatim_run} verbatim words with a training "
+            f"{over} documents share over {threshold} verbatim words with a training "
             f"document (at most {audit.max_documents_over_run} allowed)"
+        )
+    return not reasons, reasons
+
+
+def share_verdict(
+    gate_reasons: Sequence[str], figures: Mapping[str, float], max_ner_mia_auc: float
+) -> tuple[bool, list[str]]:
+    """Whether the synthetic corpus and its NER model may be shared: the leak gate passed and the
+    lower bound of the membership inference AUC against the synthetic NER model lies at or below
+    `max_ner_mia_auc` (judged from `MIN_ATTACK_NOTES` members on). Returns the verdict and every
+    reason against it."""
+    reasons = list(gate_reasons)
+    low = figures.get("ner_mia_auc_low", float("nan"))
+    if _judged(figures, "ner_mia") and low > max_ner_mia_auc:
+        reasons.append(
+            f"membership inference against the synthetic NER model: AUC "
+            f"{figures['ner_mia_auc']:.3f} (95 % interval {low:.3f}-"
+            f"{figures['ner_mia_auc_high']:.3f}) lies above {max_ner_mia_auc}"
         )
     return not reasons, reasons
 
@@ -245,9 +230,11 @@ def leak_audit(
     seen: Sequence[Document],
     unseen: Sequence[Document],
     thresholds: LeakThresholds,
+    sets: MembershipSets | None = None,
+    seed: int = 0,
 ) -> LeakAudit:
     """The text audit of a synthetic text, with the thresholds the leak gate will apply."""
-    figures = text_audit(synthetic, seen, unseen, thresholds.max_verbatim_run)
+    figures = text_audit(synthetic, seen, unseen, thresholds.max_verbatim_run, sets, seed)
     return LeakAudit(**thresholds.to_dict(), figures=figures)
 
 
@@ -255,19 +242,20 @@ def membership_inference(
     nll: Callable[[list[str]], list[tuple[float, int]]],
     members: Sequence[Document],
     others: Sequence[Document],
+    seed: int = 0,
 ) -> dict[str, float]:
     """Loss-based and zlib-normalized membership inference against an LM: ROC-AUC and TPR at
-    1 % FPR of telling its training documents (`members`) from documents it never saw. `nll`
-    scores texts with the LM (see `core.lm.training.document_nll`)."""
+    1 % FPR, with bootstrap intervals, of telling its training documents (`members`) from
+    documents it never saw. `nll` scores texts with the LM (see
+    `core.lm.training.document_nll`)."""
     scored = []
     for docs in (members, others):
         texts = [d.text for d in docs]
         scored.append(membership_scores(nll(texts), texts))
     out = {"mia_members": float(len(members)), "mia_nonmembers": float(len(others))}
     for attack in ("loss", "zlib"):
-        m, o = scored[0][attack], scored[1][attack]
-        out[f"mia_{attack}_auc"] = roc_auc(m, o)
-        out[f"mia_{attack}_tpr_at_1pct_fpr"] = tpr_at_fpr(m, o, 0.01)
+        figures = attack_figures(f"mia_{attack}", scored[0][attack], scored[1][attack], seed=seed)
+        out |= {k: v for k, v in figures.items() if not k.endswith("members")}
     return out
 
 

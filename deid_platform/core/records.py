@@ -57,6 +57,8 @@ class LeakThresholds(JsonRecord):
     max_excess_phi_replay: float
     max_verbatim_run: int
     max_documents_over_run: int
+    # Audits written before the data-only attack existed read with the default bound.
+    max_synthetic_mia_auc: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class LeakAudit(LeakThresholds):
     """What a synthetic text gives away of the LLM's training documents, and the thresholds it
     was generated under; `core.privacy.leak_gate` turns the two into a verdict."""
 
-    figures: dict[str, float]
+    figures: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,14 @@ class Annotation(JsonRecord):
 
 @dataclass(frozen=True)
 class PrivacyAudit(JsonRecord):
-    """The privacy audit of a synthetic text and the LLM that wrote it."""
+    """The privacy audit of a synthetic text, the LLM that wrote it and the NER model trained on
+    it: whether the leak gate `passed`, whether the corpus and model are `shareable`, and every
+    reason against sharing."""
 
     passed: bool
     reasons: list[str]
     figures: dict[str, float]
+    shareable: bool = False
 
 
 @dataclass(frozen=True)

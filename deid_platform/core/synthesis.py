@@ -10,7 +10,7 @@ import random
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,19 +18,12 @@ from typing import Any
 from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
+from deid_platform.core.prompts import prompt_of, safe_prompt
 from deid_platform.core.records import Sampling
 
-_TOKEN = re.compile(r"\S+")
 # Control characters and line separators other than newline and tab: a byte-level generator can
 # write them, and no clinical note needs them (BRAT cannot even quote them in an annotation line).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def prompt_of(text: str, words: int = 3) -> str:
-    """The text up to the end of its first `words` whitespace-separated words (the paper prompts
-    with the first three words of a held-out document)."""
-    matches = list(_TOKEN.finditer(text))[:words]
-    return text[: matches[-1].end()] if matches else ""
 
 
 @dataclass(frozen=True)
@@ -46,11 +39,12 @@ def plan_samples(
     target_tokens: int,
     seed: int,
     words: int = 3,
+    prompts: Mapping[str, str] | None = None,
 ) -> list[PlannedSample]:
     """Samples until their planned lengths add up to `target_tokens`: prompts cycle through the
     prompt documents in a seeded order, lengths are drawn from the real length distribution (a
     sample may end earlier, at EOS). The plan for a smaller target is a prefix of the plan for a
-    larger one."""
+    larger one. A prompt is the document's first `words` words, or its entry in `prompts`."""
     if not prompt_docs or not lengths:
         raise ValueError("need prompt documents and a length distribution")
     rng = random.Random(seed)
@@ -61,7 +55,8 @@ def plan_samples(
     while total < target_tokens:
         doc = order[len(plan) % len(order)]
         length = max(8, rng.choice(lengths))
-        plan.append(PlannedSample(doc.id, prompt_of(doc.text, words), length))
+        prompt = prompts[doc.id] if prompts is not None else prompt_of(doc.text, words)
+        plan.append(PlannedSample(doc.id, prompt, length))
         total += length
     return plan
 
@@ -139,6 +134,7 @@ def generate_documents(
     reference: Sequence[Document],
     prompt_docs: Sequence[Document],
     sampling: Sampling,
+    language: str,
     batch_size: int | None = 64,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
@@ -149,10 +145,17 @@ def generate_documents(
     documents' lengths and may end earlier at EOS, so generation goes on in rounds, each planning
     what is missing divided by the share of planned tokens produced so far, until the produced
     tokens reach the target; the corpus is then cut to the target (`select_tokens`). Documents
-    keep the plan's order. `batch_size` None: as many samples as the free memory holds."""
+    keep the plan's order. Prompts carry surrogates of the `language` in place of the PHI of the
+    prompt documents (`core.prompts.safe_prompt`). `batch_size` None: as many samples as the free
+    memory holds."""
     from deid_platform.core.lm.generation import generate_batched
 
     lengths = token_lengths(tokenizer, [d.text for d in train])
+    safe = {
+        doc.id: safe_prompt(doc, sampling.prompt_words, language, sampling.seed)
+        for doc in prompt_docs
+    }
+    prompts = {doc_id: prompt for doc_id, (prompt, _) in safe.items()}
     real_tokens = sum(token_lengths(tokenizer, [d.text for d in reference]))
     target = int(sampling.volume * real_tokens)
     texts: list[str] = []
@@ -164,7 +167,7 @@ def generate_documents(
         produce_rate = produced / planned if planned else 1.0
         wanted = math.ceil((target - produced) / max(produce_rate, 0.05))
         seed = sampling.seed * 1_000 + rounds
-        more = plan_samples(prompt_docs, lengths, wanted, seed, sampling.prompt_words)
+        more = plan_samples(prompt_docs, lengths, wanted, seed, sampling.prompt_words, prompts)
         log(f"round {rounds + 1}: generating {len(more)} samples, {wanted} tokens planned")
         generated, took = generate_batched(
             model,
@@ -221,6 +224,8 @@ def generate_documents(
         "volume_tokens": round(produced / max(1, real_tokens), 3),
         "volume_characters": round(sum(len(d.text) for d in documents) / max(1, real_chars), 3),
         "ended_with_eos": round(sum(ended) / max(1, len(ended)), 4),
+        # PHI spans of the prompt documents' first words, each replaced by a surrogate.
+        "prompt_phi_replaced": sum(count for _, count in safe.values()),
         "median_characters": statistics.median(len(d.text) for d in documents) if documents else 0,
         "real_median_characters": statistics.median(len(d.text) for d in train),
         "generation_dtype": str(next(model.parameters()).dtype).removeprefix("torch."),

@@ -1,7 +1,6 @@
 """The privacy audit of a synthetic text and its LLM, and the reviewer's lineage chain."""
 
 import json
-import random
 
 from dagster import (
     AssetCheckResult,
@@ -12,15 +11,19 @@ from dagster import (
     MetadataValue,
 )
 
+from deid_platform.core.attacks.membership import attack_figures, membership_sets
+from deid_platform.core.attacks.ner_model import gold_label_scores
 from deid_platform.core.canaries import exposure
 from deid_platform.core.lm.model import load_adapted_lm
 from deid_platform.core.lm.training import document_nll
 from deid_platform.core.markdown import table
+from deid_platform.core.ner.model import load_model
 from deid_platform.core.privacy import (
+    TEXT_FIGURES,
     leak_gate,
     membership_inference,
     replay_rows,
-    unseen_documents,
+    share_verdict,
 )
 from deid_platform.core.records import PrivacyAudit
 from deid_platform.partitions import Partition, language_fraction_partitions
@@ -30,14 +33,22 @@ from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.study.configs import PrivacyAuditConfig
+from deid_platform.study.modes import MAIN
 from deid_platform.study.review import build_review, render_markdown
 
 
 @fraction_asset(
-    deps=["synthetic_text", "adapted_llm", "base_llm", "training_subset", "real_corpus"],
+    deps=[
+        "synthetic_text",
+        MAIN.key("synthetic_ner_model"),
+        "adapted_llm",
+        "base_llm",
+        "training_subset",
+        "real_corpus",
+    ],
     group_name="privacy",
     kinds={"python", "mlflow"},
-    code_version="2",
+    code_version="3",
 )
 def privacy_audit(
     context: AssetExecutionContext,
@@ -46,47 +57,55 @@ def privacy_audit(
     tracking: MlflowTracking,
     compute: Compute,
 ) -> MaterializeResult:
-    """What the synthetic text and its LLM give away, in numbers only: the paper's n-gram
-    overlap (recall of synthetic n-grams in the LLM's training text, n = 3..8), PHI replay of the
-    training notes against notes the LLM never saw and its excess, per PHI type, the longest
-    verbatim word run shared with a training note, and loss-based and zlib-normalized membership
-    inference against the adapted LLM (ROC-AUC, TPR at 1 % FPR)."""
+    """What the shared synthetic text and NER model and the LLM behind them give away, in numbers
+    only, each beside its baseline: the synthetic text's audit (n-gram overlap, PHI replay against
+    real notes the LLM never saw, verbatim runs, data-only membership inference; see
+    `synthetic_text`), membership inference against the synthetic NER model (gold-label loss)
+    and against the adapted LLM (loss and zlib-normalized), each as ROC-AUC and TPR at 1 % FPR
+    with bootstrap intervals; and the verdict: `shareable`, with every reason against it."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         text = store.leak_audit(run.partition)
         seen = store.read_subset(run.partition)
-        prompt_words = store.generation(run.partition).prompt_words
-        unseen = unseen_documents(store.read_splits(language), seen, prompt_words)
-        rng = random.Random(config.seed)
-        members = rng.sample(seen, min(config.mia_documents, len(seen)))
-        others = rng.sample(unseen, min(config.mia_documents, len(unseen)))
+        sets = membership_sets(seen, store.read_splits(language), config.mia_documents, config.seed)
+        members, others = sets.members, sets.nonmembers
         model, tokenizer = load_adapted_lm(
             store.model_dir("base_llm", Partition(language)),
             store.model_dir("adapted_llm", run.partition),
         )
-        model.to(compute.apply())
+        device = compute.apply()
+        model.to(device)
         context_length = store.lm_preset("adapted_llm", run.partition).context
-        run.log(f"membership inference on {len(members)} members, {len(others)} non-members")
+        source = "unused training notes" if sets.unused_train else "notes of the other splits"
+        run.log(f"membership inference on {len(members)} members, {len(others)} {source}")
 
         def nll(texts: list[str]) -> list[tuple[float, int]]:
             return document_nll(model, tokenizer, texts, context_length)
 
-        mia = membership_inference(nll, members, others)
+        mia = membership_inference(nll, members, others, config.seed)
         canaries = store.canaries(run.partition)
         if canaries:
             run.log(f"exposure of {len(canaries)} canaries")
             mia.update(exposure(nll, canaries, language, seed=config.seed))
-        passed, reasons = leak_gate(text)
-        audit = PrivacyAudit(passed, reasons, {**text.figures, **mia})
+        ner = load_model(store.model_dir(MAIN.key("synthetic_ner_model"), run.partition), device)
+        scores = gold_label_scores(ner, [*members, *others])
+        mia |= attack_figures(
+            "ner_mia", scores[: len(members)], scores[len(members) :], seed=config.seed
+        )
+        passed, gate_reasons = leak_gate(text)
+        figures = {**text.figures, **mia}
+        shareable, reasons = share_verdict(gate_reasons, figures, config.max_ner_mia_auc)
+        audit = PrivacyAudit(passed, reasons, figures, shareable)
         with run.write() as files:
             audit.write(files.path("audit"))
-        run.mlflow.log_metrics(audit.figures)
+        run.mlflow.log_metrics({**audit.figures, "shareable": float(shareable)})
         run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
-        figures = audit.figures
         header = ["PHI type", "seen", "unseen", "excess"]
         return run.result(
             {
-                "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
+                "shareable": shareable,
+                "reasons": "; ".join(reasons) or "none",
+                "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(gate_reasons)}",
                 **{
                     f"ngram_recall_{n}": round(figures[f"ngram_recall_{n}"], 4) for n in range(3, 9)
                 },
@@ -96,7 +115,8 @@ def privacy_audit(
                 ),
                 "longest_verbatim_run": int(figures["longest_verbatim_run"]),
                 "documents_over_run": int(figures["documents_over_run_threshold"]),
-                **{k: round(float(v), 4) for k, v in mia.items()},
+                "mia_nonmembers_from": source,
+                **{k: round(float(figures[k]), 4) for k in [*TEXT_FIGURES, *mia] if k in figures},
                 # Counted by synthetic_text (secrets are fake PHI, never shown); null without
                 # canaries.
                 "canary_secrets_extracted": (
@@ -112,7 +132,7 @@ def privacy_audit(
     deps=["synthetic_ner_model", "privacy_audit"],
     group_name="privacy",
     kinds={"python"},
-    code_version="2",
+    code_version="3",
     check_specs=[
         AssetCheckSpec(
             "lineage_verified",

@@ -23,13 +23,20 @@ from dagster import (
     asset_check,
 )
 
+from deid_platform.core.attacks.membership import membership_sets
 from deid_platform.core.canaries import drop_canary_documents, extracted
 from deid_platform.core.documents import corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
 from deid_platform.core.labels import label_set
 from deid_platform.core.lm.model import load_adapted_lm, load_tokenizer
-from deid_platform.core.privacy import leak_audit, leak_gate, preview, unseen_documents
+from deid_platform.core.privacy import (
+    TEXT_FIGURES,
+    leak_audit,
+    leak_gate,
+    preview,
+    unseen_documents,
+)
 from deid_platform.core.records import Annotation, SyntheticText
 from deid_platform.core.synthesis import (
     annotate_documents,
@@ -57,8 +64,9 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["adapted_llm", "base_llm", "training_subset", "real_corpus"],
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
-    # 2: rounds until the produced tokens reach the target, volume_of; 3: canary notes dropped.
-    code_version="3",
+    # 2: rounds until the produced tokens reach the target, volume_of; 3: canary notes dropped;
+    # 4: surrogate prompts, data-only membership inference and baselines in the audit.
+    code_version="4",
 )
 def synthetic_text(
     context: AssetExecutionContext,
@@ -71,10 +79,12 @@ def synthetic_text(
     real dev notes, sampled (nucleus p=0.95, temperature 1.0), each note as long as one drawn
     from the real length distribution or until EOS, in rounds until the produced tokens reach
     `volume` times the real text `volume_of` names (by default the whole training corpus, as in
-    the paper), then cut to that target; duplicates and empty notes removed, and notes that carry
+    the paper), then cut to that target; duplicates and empty notes removed, the PHI inside the
+    prompt words replaced by surrogates (`prompt_phi_replaced` counts them), and notes that carry
     a canary of the adapted LLM dropped (counted). The text is audited against the LLM's training
-    notes (n-gram overlap, PHI replay, verbatim runs) for the blocking `leak_gate` check. Metadata
-    holds numbers only."""
+    notes, each figure beside its baseline of real notes the LLM never saw (n-gram overlap, PHI
+    replay, verbatim runs, data-only membership inference), for the blocking `leak_gate` check.
+    Metadata holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
         model, tokenizer = load_adapted_lm(
@@ -90,6 +100,7 @@ def synthetic_text(
             reference=real["train"] if config.volume_of == "corpus" else train,
             prompt_docs=real["dev"],
             sampling=config.sampling(),
+            language=language,
             batch_size=config.batch_size
             or store.lm_preset("adapted_llm", run.partition).generation_batch_size,
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
@@ -101,8 +112,15 @@ def synthetic_text(
         found = extracted([d.text for d in docs], canaries) if canaries else {}
         docs, dropped = drop_canary_documents(docs, canaries)
         stats["documents"] = len(docs)
-        unseen = unseen_documents(real, train, config.prompt_words)
-        audit = leak_audit([d.text for d in docs], train, unseen, config.thresholds())
+        sets = membership_sets(train, real, config.mia_documents, config.seed)
+        audit = leak_audit(
+            [d.text for d in docs],
+            train,
+            unseen_documents(real, train),
+            config.thresholds(),
+            sets,
+            config.seed,
+        )
         if canaries:
             figures = {**audit.figures, **found, "canary_documents_dropped": dropped}
             audit = dataclasses.replace(audit, figures=figures)
@@ -124,6 +142,7 @@ def synthetic_text(
                 "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
+                **{k: round(v, 4) for k, v in audit.figures.items() if k in TEXT_FIGURES},
                 # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
                 "canary_documents_dropped": dropped if canaries else None,
                 "canary_secrets_extracted": found.get("canary_secrets_extracted"),
@@ -132,14 +151,20 @@ def synthetic_text(
         )
 
 
+# Interval bounds the gate compares (absent from audits written before they existed).
+GATE_BOUNDS = ("phi_replay_excess_low", "synthetic_mia_auc_low")
+
+
 @asset_check(
     asset=synthetic_text,
     name="leak_gate",
     partitions_def=language_fraction_partitions,
     blocking=True,
-    description="Leak gate: the synthetic text replays no more of the LLM's training PHI than "
-    "real notes it never saw contain (up to max_excess_phi_replay), and no note copies a long "
-    "verbatim run of a training note. A blocked partition trains nothing downstream.",
+    description="Leak gate: no planted canary secret in the synthetic text; the data-only "
+    "membership inference AUC's interval not above max_synthetic_mia_auc; the synthetic text "
+    "replays no more of the LLM's training PHI than of real notes it never saw (the excess's "
+    "interval not above max_excess_phi_replay); no note copies a verbatim run of a training note "
+    "longer than real unseen notes do. A blocked partition trains nothing downstream.",
 )
 def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
     audit = store.leak_audit(Partition.from_key(context.partition_key))
@@ -153,6 +178,10 @@ def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -
             "longest_verbatim_run": audit.figures["longest_verbatim_run"],
             "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
             "max_verbatim_run": audit.max_verbatim_run,
+            "max_synthetic_mia_auc": audit.max_synthetic_mia_auc,
+            # Absent until canaries are planted: 0 then.
+            "canary_secrets_extracted": audit.figures.get("canary_secrets_extracted", 0.0),
+            **{k: audit.figures[k] for k in GATE_BOUNDS if k in audit.figures},
         },
     )
 

@@ -178,16 +178,27 @@ class SyntheticTextConfig(Config):
     )
     max_excess_phi_replay: float = Field(
         default=0.1,
-        description="Leak gate: the largest share of the LLM's training PHI strings that may "
-        "appear in the synthetic text beyond the share of PHI strings of real notes it never saw.",
+        description="Leak gate: blocks when the lower bound of the 95 % interval of the PHI "
+        "replay excess (the share of the LLM's training PHI strings in the synthetic text beyond "
+        "the share of frequency-matched PHI strings of real notes it never saw) lies above this.",
     )
     max_verbatim_run: int = Field(
         default=40,
         description="Leak gate: a synthetic note may share at most this many consecutive words "
-        "with a training note...",
+        "with a training note, or as many as a real note the LLM never saw shares, if more...",
     )
     max_documents_over_run: int = Field(
         default=0, description="...except for this many notes (leak gate)."
+    )
+    max_synthetic_mia_auc: float = Field(
+        default=0.6,
+        description="Leak gate: blocks when the lower bound of the 95 % interval of the data-only "
+        "membership inference AUC against the synthetic text lies above this (0.5: chance).",
+    )
+    mia_documents: int = Field(
+        default=200,
+        description="Members and non-members scored by the data-only membership inference "
+        "(each, at most; at most half the non-member pool, the rest calibrates the attack).",
     )
     seed: int = SEED
 
@@ -203,7 +214,10 @@ class SyntheticTextConfig(Config):
 
     def thresholds(self) -> LeakThresholds:
         return LeakThresholds(
-            self.max_excess_phi_replay, self.max_verbatim_run, self.max_documents_over_run
+            self.max_excess_phi_replay,
+            self.max_verbatim_run,
+            self.max_documents_over_run,
+            self.max_synthetic_mia_auc,
         )
 
 
@@ -218,5 +232,10 @@ class SyntheticCorpusConfig(Config):
 class PrivacyAuditConfig(Config):
     mia_documents: int = Field(
         default=200, description="Members and non-members sampled for membership inference (each)."
+    )
+    max_ner_mia_auc: float = Field(
+        default=0.6,
+        description="Not shareable when the lower bound of the 95 % interval of the membership "
+        "inference AUC against the synthetic NER model lies above this (0.5: chance).",
     )
     seed: int = SEED

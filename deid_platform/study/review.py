@@ -16,6 +16,7 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
+from deid_platform.core.privacy import TEXT_FIGURES
 from deid_platform.core.records import PrivacyGuarantee
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
@@ -175,7 +176,11 @@ def build_review(
     corpus = next((link for link in chain if link["asset"] == "real_corpus"), {})
     audit_path = store.path("privacy_audit", partition, "audit")
     guarantee = store.privacy_guarantee(partition)
+    audit = store.privacy_audit(partition) if audit_path.exists() else None
     return {
+        # One verdict per partition: may its synthetic corpus and NER model be shared, and why not.
+        "shareable": bool(audit and audit.shareable),
+        "reasons": audit.reasons if audit else ["privacy_audit not materialized"],
         "subject": {"asset": subject.to_user_string(), "partition": str(partition)},
         "chain": chain,
         "training_subsets": {
@@ -190,7 +195,7 @@ def build_review(
             "files_sha256": corpus.get("files_sha256"),
             "corpus_sha256": corpus.get("data_version"),
         },
-        "audit": store.privacy_audit(partition).to_dict() if audit_path.exists() else None,
+        "audit": audit.to_dict() if audit else None,
         "privacy_guarantee": guarantee.to_dict() if guarantee else None,
         "all_links_verified": all(link["verified"] for link in chain),
     }
@@ -229,6 +234,9 @@ def render_markdown(review: dict[str, Any]) -> str:
     lines = [
         f"# Privacy review: {subject['asset']} [{subject['partition']}]",
         "",
+        f"Shareable: **{'yes' if review['shareable'] else 'no'}**",
+        *[f"- {reason}" for reason in review["reasons"]],
+        "",
         f"All lineage links verified: **{review['all_links_verified']}**",
         "",
         table([*header, "verified"], rows),
@@ -249,8 +257,9 @@ def render_markdown(review: dict[str, Any]) -> str:
         lines.append("not materialized")
     else:
         lines.append(f"- leak gate: {'passed' if audit['passed'] else 'BLOCKED'}")
-        lines += [f"- {reason}" for reason in audit["reasons"]]
         figures = audit["figures"]
+        if "canary_secrets_extracted" not in figures:
+            lines.append("- canary_secrets_extracted: no canaries planted (counted as 0)")
         for key in AUDIT_FIGURES:
             if key in figures:
                 value = figures[key]
@@ -269,10 +278,12 @@ def guarantee_line(guarantee: dict[str, Any] | None) -> str:
 
 
 AUDIT_FIGURES = (
+    *TEXT_FIGURES,
     "ngram_recall_5",
-    "phi_replay_excess.all",
-    "longest_verbatim_run",
-    "documents_over_run_threshold",
+    "ner_mia_auc",
+    "ner_mia_auc_low",
+    "ner_mia_auc_high",
+    "ner_mia_tpr_at_1pct_fpr",
     "mia_loss_auc",
     "mia_loss_tpr_at_1pct_fpr",
     "mia_zlib_auc",
