@@ -50,8 +50,10 @@ def run(
         model.eval(),
         tokenizer,
         train=train,
+        # Volume of the LLM's own training notes: the memorizer's 4x is 4x its few notes.
+        reference=train,
         prompt_docs=splits["dev"],
-        sampling=Sampling(volume, 0.95, 1.0, 3, args.seed),
+        sampling=Sampling(volume, "fraction", 0.95, 1.0, 3, args.seed),
         language="es",
         batch_size=args.generation_batch_size,
     )

@@ -107,6 +107,7 @@ def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target
             reference=notes,
             prompt_docs=notes,
             sampling=sampling,
+            language="es",
         )
 
     docs, stats = generate()
