@@ -1,14 +1,20 @@
-"""Trains an annotator on MEDDOCAN train and reports its metrics on the platform's carved test
-split (a seeded half of dev; the other half prompts the generator), under every decoding, and the
-wall time.
+"""Trains an annotator (on a nested sample of train with --fraction) and scores it on the dev
+split, the one that chooses settings: the first seeded half of MEDDOCAN's dev folder (core.splits);
+the second half is the carved test, for the integrator's final figures only (--split test). One
+model, every decoding, then the fixed-shape recognizers merged one at a time and together; a
+comparison table and strict F1 per label.
 
-    .venv/bin/python -m benchmarks.annotator_meddocan --preset embedded --threads 1
-    python -m benchmarks.annotator_meddocan --preset gpu          # on the H100
+    .venv/bin/python -m benchmarks.annotator_meddocan --threads 1 --fraction 0.25 --word-shapes
+    .venv/bin/python -m benchmarks.annotator_meddocan --load DIR   # score a saved model
+    .venv/bin/python -m benchmarks.annotator_meddocan --data ../shared/data/swedish_ner \
+        --format conll --lenient                                   # dev carved from train
+    python -m benchmarks.annotator_meddocan --preset gpu           # on the H100
 
 Prints measured numbers; the last line is one JSON object."""
 
 import argparse
 import time
+from pathlib import Path
 
 import torch
 
@@ -43,6 +49,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--preset", default="embedded")
     parser.add_argument("--data", default=str(SHARED_DATA / "meddocan"))
+    parser.add_argument("--format", default="brat", help="of --data: brat, conll, jsonl")
+    parser.add_argument(
+        "--lenient", action="store_true", help="skip malformed lines (the Swedish NER corpus)"
+    )
     parser.add_argument("--max-minutes", type=float, default=20.0)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--seed", type=int, default=13)
@@ -66,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    splits, _ = assign_splits(read_splits(args.data, "brat"), seed=args.seed)
+    splits, _ = assign_splits(read_splits(args.data, args.format, args.lenient), seed=args.seed)
     train = nested_sample(splits["train"], args.fraction, seed=args.seed)
     test = splits[args.split]
     preset = get_preset(args.preset, **overrides(args, NerPreset))
@@ -111,6 +121,7 @@ def main() -> None:
     emit(
         {
             "benchmark": "annotator_meddocan",
+            "data": Path(args.data).name,
             "preset": preset.name,
             "epochs_planned": preset.epochs,
             "train_fraction": args.fraction,
