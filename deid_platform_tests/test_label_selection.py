@@ -55,3 +55,10 @@ def test_count_table_holds_counts_and_densities_only():
     assert "| NUMERO_FAX | 1 | 250.0 | 0 | 0.0 |" in lines
     assert lines[-1] == "| HOSPITAL | 0 | 0.0 | 1 | 100.0 |"
     assert "w0" not in table
+
+
+def test_a_note_that_overshoots_a_filled_label_loses_to_one_that_does_not():
+    dense = note("dense", ["NUMERO_FAX", "FECHAS", "FECHAS", "FECHAS", "FECHAS"])
+    lean = note("lean", ["NUMERO_FAX"])
+    chosen = select_by_labels([dense, lean], {"NUMERO_FAX": 1.0, "FECHAS": 1.0}, budget=10)
+    assert [d.id for d in chosen] == ["lean"]

@@ -5,11 +5,12 @@ even when the overall label distribution is close to the real one: a synthetic m
 too few of them to learn them. Generating more text than needed and keeping the notes that fill
 each label's real count best gives every label its real density per token.
 
-The objective is the mean over labels of the share of each label's target filled (capped at 1):
-every label weighs the same, so a note with a fax number gains far more than one with another
-date. It is monotone and submodular, so the lazy greedy below (best gain per token first) is
-within (1 - 1/e) of the best selection of that size. Once no note fills any target, the rest of
-the budget is filled in the given order, as `select_volume` would."""
+A note's gain is the share of each label's target it fills, less the share it overshoots: every
+label weighs the same, so a note with a fax number gains far more than one with another date, and
+a note that would push a label past its target counts against it. Gains only fall as targets
+fill, so a lazy greedy (best gain per token first, stale gains re-checked) picks as a full greedy
+would. Once no note gains anything, the rest of the budget is filled in the given order, as
+`select_volume` would."""
 
 from __future__ import annotations
 
@@ -41,11 +42,14 @@ def label_targets(
 def _gain(
     counts: Mapping[str, int], filled: Mapping[str, float], targets: Mapping[str, float]
 ) -> float:
-    return sum(
-        min(n, targets[label] - filled[label]) / targets[label]
-        for label, n in counts.items()
-        if label in targets and filled[label] < targets[label]
-    )
+    """The share of each label's target a note fills, less the share it overshoots: a note dense
+    in dates as well as in fax numbers must not push dates far past their real density."""
+    total = 0.0
+    for label, n in counts.items():
+        if label in targets:
+            room = max(0.0, targets[label] - filled[label])
+            total += (min(n, room) - max(0.0, n - room)) / targets[label]
+    return total
 
 
 def select_by_labels(
