@@ -35,8 +35,8 @@ def _cue_words(kind: str) -> str:
     return "|".join(re.escape(w) for w in words)
 
 
-# A number of 6 to 15 digits, possibly grouped by spaces, dots, dashes or brackets, starting and
-# ending on a digit (so that the span covers whole words), right after its cue.
+# A number grouped by spaces, dots, dashes or brackets, starting and ending on a digit (so that
+# the span covers whole words), right after its cue.
 _NUMBER = r"\d(?:[\d\s().-]{4,18})\d"
 
 
@@ -51,20 +51,23 @@ class Recognizer:
     name: str
     labels: tuple[str, ...]  # the names corpora give this PHI type, first match wins
     pattern: re.Pattern[str]  # the PHI is the group "phi", or the whole match without one
+    digits: tuple[int, int] | None = None  # how many digits a match must hold, if any
 
     def find(self, text: str, label: str) -> list[Span]:
+        group = "phi" if "phi" in self.pattern.groupindex else 0
         out = []
         for match in self.pattern.finditer(text):
-            group = "phi" if "phi" in self.pattern.groupindex else 0
-            start, end = match.span(group)
-            if _digits(match.group(group)) or self.name == "email":
-                out.append(Span(start, end, label))
+            value = match.group(group)
+            if (
+                self.digits is None
+                or self.digits[0] <= sum(c.isdigit() for c in value) <= self.digits[1]
+            ):
+                out.append(Span(*match.span(group), label))
         return out
 
 
-def _digits(value: str) -> bool:
-    return 6 <= sum(c.isdigit() for c in value) <= 15
-
+# Phone and fax numbers: 6 to 15 digits (an extension or a country code included).
+PHONE_DIGITS = (6, 15)
 
 RECOGNIZERS = {
     r.name: r
@@ -74,8 +77,10 @@ RECOGNIZERS = {
             ("CORREO_ELECTRONICO", "EMAIL", "E-MAIL"),
             re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
         ),
-        Recognizer("phone", ("NUMERO_TELEFONO", "PHONE", "TELEPHONE"), _after_cue("phone")),
-        Recognizer("fax", ("NUMERO_FAX", "FAX"), _after_cue("fax")),
+        Recognizer(
+            "phone", ("NUMERO_TELEFONO", "PHONE", "TELEPHONE"), _after_cue("phone"), PHONE_DIGITS
+        ),
+        Recognizer("fax", ("NUMERO_FAX", "FAX"), _after_cue("fax"), PHONE_DIGITS),
     )
 }
 
