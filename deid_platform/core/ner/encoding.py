@@ -18,6 +18,7 @@ from transformers import PreTrainedTokenizerBase
 
 from deid_platform.core.documents import Document
 from deid_platform.core.errors import UserError
+from deid_platform.core.ner.shapes import UNKNOWN, document_shapes, shape_ids
 from deid_platform.core.tagging import Word, word_tags
 from deid_platform.core.text import word_offsets
 
@@ -30,13 +31,15 @@ def bio_labels(labels: list[str]) -> list[str]:
 
 @dataclass
 class Encoded:
-    """A document as subword ids (no special tokens), its words, and for each word the index of
-    the subword that carries its label (-1 for a word the tokenizer drops)."""
+    """A document as subword ids (no special tokens), its words, for each word the index of
+    the subword that carries its label (-1 for a word the tokenizer drops), and for each subword
+    the index of its word."""
 
     doc_index: int
     input_ids: list[int]
     words: list[Word]
     word_tokens: list[int]
+    token_words: list[int]
 
 
 def encode_documents(
@@ -62,10 +65,11 @@ def encode_documents(
     out = []
     for i, spans in enumerate(words):
         first = [-1] * len(spans)
-        for token, word in enumerate(batch.word_ids(i)):
-            if word is not None and first[word] < 0:
+        token_words = [-1 if word is None else word for word in batch.word_ids(i)]
+        for token, word in enumerate(token_words):
+            if word >= 0 and first[word] < 0:
                 first[word] = token
-        out.append(Encoded(i, batch["input_ids"][i], spans, first))
+        out.append(Encoded(i, batch["input_ids"][i], spans, first, token_words))
     return out
 
 
@@ -91,6 +95,12 @@ def token_labels(enc: Encoded, doc: Document, label2id: dict[str, int]) -> list[
         if token >= 0:
             out[token] = label2id[tag]
     return out
+
+
+def token_shapes(enc: Encoded, doc: Document, vocabulary: list[str]) -> list[int]:
+    """The shape id of each subword's word (`core.ner.shapes`)."""
+    by_word = shape_ids(document_shapes(doc.text, enc.words), vocabulary)
+    return [by_word[word] if word >= 0 else UNKNOWN for word in enc.token_words]
 
 
 def windows(length: int, size: int, stride: int) -> list[tuple[int, int]]:

@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import torch
 from datasets import Dataset
 from transformers import DataCollatorForTokenClassification, set_seed
 
 from deid_platform.core.documents import Document
 from deid_platform.core.errors import UserError
 from deid_platform.core.labels import label_set
-from deid_platform.core.ner.encoding import encode_documents, token_labels, windows
+from deid_platform.core.ner.encoding import (
+    encode_documents,
+    token_labels,
+    token_shapes,
+    windows,
+)
 from deid_platform.core.ner.model import NerModel, build_model
 from deid_platform.core.ner.presets import NerPreset
+from deid_platform.core.ner.shapes import PAD
 from deid_platform.core.ner.transitions import estimate_transitions
 from deid_platform.core.precision import resolve_precision
 from deid_platform.core.tagging import word_tags
@@ -37,12 +44,32 @@ def training_windows(ner: NerModel, documents: list[Document]) -> Dataset:
     if cls is None:  # e.g. RoBERTa-style tokenizers name them bos/eos
         cls, sep = ner.tokenizer.bos_token_id, ner.tokenizer.eos_token_id
     rows: dict[str, list[list[int]]] = {"input_ids": [], "labels": []}
+    if ner.shapes:
+        rows["shape_ids"] = []
     for enc in encode_documents(documents, ner.tokenizer):
-        labels = token_labels(enc, documents[enc.doc_index], label2id)
+        doc = documents[enc.doc_index]
+        labels = token_labels(enc, doc, label2id)
+        shapes = token_shapes(enc, doc, ner.shapes) if ner.shapes else []
         for start, end in windows(len(enc.input_ids), inner, ner.stride):
             rows["input_ids"].append([cls, *enc.input_ids[start:end], sep])
             rows["labels"].append([-100, *labels[start:end], -100])
+            if ner.shapes:
+                rows["shape_ids"].append([PAD, *shapes[start:end], PAD])
     return Dataset.from_dict(rows)
+
+
+class ShapeCollator(DataCollatorForTokenClassification):
+    """Pads `shape_ids` beside what the token-classification collator pads (it knows only the
+    tokenizer's inputs and the labels)."""
+
+    def torch_call(self, features: list[dict]) -> dict:
+        shapes = [f["shape_ids"] for f in features]
+        batch = super().torch_call(
+            [{k: v for k, v in f.items() if k != "shape_ids"} for f in features]
+        )
+        width = batch["input_ids"].shape[1]
+        batch["shape_ids"] = torch.tensor([s + [PAD] * (width - len(s)) for s in shapes])
+        return batch
 
 
 def check_trainable(train_docs: list[Document], max_seconds: float | None = None) -> None:
@@ -93,7 +120,7 @@ def train_ner(
     trained = train(
         ner.model,
         dataset,
-        DataCollatorForTokenClassification(ner.tokenizer),
+        (ShapeCollator if ner.shapes else DataCollatorForTokenClassification)(ner.tokenizer),
         schedule,
         seed,
         device,
