@@ -222,14 +222,6 @@ class SyntheticTextConfig(Config):
 
 
 class SyntheticCorpusConfig(Config):
-    select_by_labels: bool = Field(
-        default=False,
-        description="Of the annotated synthetic notes, keep those whose PHI best fills the real "
-        "training notes' count per label at the volume's token budget "
-        "(core.label_selection.select_by_labels), instead of the first notes in generation "
-        "order: rare PHI (phones, faxes, relatives, hospitals) gets its real density. Needs "
-        "synthetic text generated beyond the volume.",
-    )
     preview_documents: int = Field(
         default=2,
         description="Synthetic notes previewed in metadata, PHI masked (annotated spans and every "
