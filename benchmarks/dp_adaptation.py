@@ -96,7 +96,7 @@ def main() -> None:
     parser.add_argument("--notes", type=int, help="adapt on the first N training notes only")
     parser.add_argument("--dev-notes", type=int, default=100)
     parser.add_argument("--adapt-epochs", type=float, default=3.0)
-    parser.add_argument("--dp-batch-notes", type=int, default=64)
+    parser.add_argument("--dp-batch-notes", type=int, default=DpSettings.batch_notes)
     parser.add_argument(
         "--dp-learning-rate", type=float, help="unset: as DpSettings has it (see core/lm/private)"
     )

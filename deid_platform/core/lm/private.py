@@ -39,7 +39,7 @@ class DpSettings:
     delta: float | None = None
     """None: a tenth of one over the number of notes."""
     max_grad_norm: float = 1.0
-    batch_notes: int = 64
+    batch_notes: int = 16
     """Expected notes per step (Poisson sampling)."""
     epochs: float | None = None
     """None: the preset's adapt_epochs."""
