@@ -16,7 +16,8 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     deps=["training_subset", "real_corpus"],
     group_name="annotator",
     kinds={"pytorch", "mlflow"},
-    code_version="2",
+    # 3: the embedded preset adds word shapes and fixed-shape PHI recognizers.
+    code_version="3",
     pool="training",
     check_specs=[f1_floor_check("annotator_model")],
 )

@@ -283,7 +283,8 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
         deps=[corpus, "annotator_model", "real_corpus"],
         group_name=mode.group,
         kinds={"pytorch", "mlflow"},
-        code_version="1",
+        # 2: the embedded preset adds word shapes and fixed-shape PHI recognizers.
+        code_version="2",
         pool="training",
         automation_condition=REFRESH if mode.automated else None,
         check_specs=[f1_floor_check(mode.key("synthetic_ner_model"))],
