@@ -99,6 +99,7 @@ def main() -> None:
             run_config=run_config,
             log_file=out / "dagster.log",
             ablations=ablations,
+            launched_by="benchmark:reproduce_paper",
         )
     seconds = time.time() - started
     store = ArtifactStore(root=str(settings.storage_root()))
