@@ -31,7 +31,7 @@ from deid_platform.core.synthesis import annotate_documents, generate_documents,
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import REFRESH, fraction_asset
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
-from deid_platform.plumbing.metadata import label_table
+from deid_platform.plumbing.metadata import label_table, rounded
 from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
@@ -98,8 +98,8 @@ def synthetic_text(
                 # A blocked partition says so first: nothing downstream is built from it.
                 "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
                 **stats,
-                "ngram_recall_5": round(audit.figures["ngram_recall_5"], 4),
-                "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
+                "ngram_recall_5": audit.figures["ngram_recall_5"],
+                "phi_replay_excess": audit.figures["phi_replay_excess.all"],
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
             },
@@ -122,13 +122,15 @@ def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -
     return AssetCheckResult(
         passed=passed,
         description="passed" if passed else "; ".join(reasons),
-        metadata={
-            "phi_replay_excess": audit.figures["phi_replay_excess.all"],
-            "max_excess_phi_replay": audit.max_excess_phi_replay,
-            "longest_verbatim_run": audit.figures["longest_verbatim_run"],
-            "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
-            "max_verbatim_run": audit.max_verbatim_run,
-        },
+        metadata=rounded(
+            {
+                "phi_replay_excess": audit.figures["phi_replay_excess.all"],
+                "max_excess_phi_replay": audit.max_excess_phi_replay,
+                "longest_verbatim_run": audit.figures["longest_verbatim_run"],
+                "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
+                "max_verbatim_run": audit.max_verbatim_run,
+            }
+        ),
     )
 
 
@@ -249,8 +251,8 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
             comparison = {}
             for measure in ("token_f1", "strict_f1", "relaxed_f1", "binary_recall"):
                 ours, theirs = getattr(scores, measure), getattr(real, measure)
-                comparison[f"real_{measure}"] = round(theirs, 4)
-                comparison[f"{measure}_ratio"] = round(ours / theirs, 4) if theirs else 0.0
+                comparison[f"real_{measure}"] = theirs
+                comparison[f"{measure}_ratio"] = ours / theirs if theirs else 0.0
             return run.result(
                 {**metadata, **comparison},
                 data_version=sha,

@@ -21,6 +21,7 @@ from deid_platform.core.atomic import atomic_directory
 from deid_platform.core.hashing import directory_sha256
 from deid_platform.partitions import Partition
 from deid_platform.plumbing import lineage
+from deid_platform.plumbing.metadata import rounded
 from deid_platform.plumbing.store import ArtifactStore, Files
 from deid_platform.plumbing.tracking import MlflowTracking, TrackedRun
 
@@ -87,6 +88,7 @@ class AssetRun:
     ) -> MaterializeResult:
         """The asset's own metadata first, then what every asset reports. The numbers among the
         metadata are the MLflow run's metrics; `params` join the config among its params."""
+        metadata = rounded(dict(metadata))
         numbers = {
             k: float(v)
             for k, v in metadata.items()

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from deid_platform import settings
 from deid_platform.plumbing.lineage import Parent
+from deid_platform.plumbing.metadata import rounded
 
 # MLflow 3 opens experiments in its GenAI view unless told they hold classic model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
@@ -63,13 +64,15 @@ class TrackedRun:
     url: str
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        self.client.log_batch(self.run_id, params=[Param(k, str(v)) for k, v in params.items()])
+        self.client.log_batch(
+            self.run_id, params=[Param(k, str(v)) for k, v in rounded(dict(params)).items()]
+        )
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         now = int(time.time() * 1000)
         self.client.log_batch(
             self.run_id,
-            metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()],
+            metrics=[Metric(k, rounded(float(v)), now, step) for k, v in metrics.items()],
         )
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
