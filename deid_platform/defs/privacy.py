@@ -25,11 +25,12 @@ from deid_platform.core.records import PrivacyAudit
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import fraction_asset
 from deid_platform.plumbing.compute import Compute
+from deid_platform.plumbing.metadata import rows_table
 from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.study.configs import PrivacyAuditConfig
-from deid_platform.study.review import build_review, render_markdown
+from deid_platform.study.review import REVIEW_HEADER, build_review, render_markdown, review_rows
 
 
 @fraction_asset(
@@ -137,10 +138,15 @@ def privacy_review(
         run.mlflow.log_artifact(run.files.path("markdown"))
         run.mlflow.log_artifact(run.files.path("json"))
         unverified = [link["asset"] for link in review["chain"] if not link["verified"]]
+        model = review["chain"][0]
         return run.result(
             {
                 "all_links_verified": verified,
                 "links": len(review["chain"]),
+                # Inline on the asset's page, the latest partition's; the markdown links runs.
+                "review_table": rows_table(REVIEW_HEADER, review_rows(review, links=False)),
+                "model_dagster_run": MetadataValue.url(f"/runs/{model['dagster_run_id']}"),
+                "model_mlflow_run": MetadataValue.url(model.get("mlflow_url") or ""),
                 "review": MetadataValue.md(markdown),
             },
             check_results=[

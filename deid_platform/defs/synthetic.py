@@ -30,6 +30,7 @@ from deid_platform.core.records import Annotation, SyntheticText
 from deid_platform.core.synthesis import annotate_documents, generate_documents, select_volume
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import REFRESH, fraction_asset
+from deid_platform.plumbing.blocking import blocked_message, report_blocked
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
 from deid_platform.plumbing.metadata import label_table, rounded
 from deid_platform.plumbing.publishing import asset_run
@@ -119,9 +120,11 @@ def synthetic_text(
 def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
     audit = store.leak_audit(Partition.from_key(context.partition_key))
     passed, reasons = leak_gate(audit)
+    if not passed:
+        report_blocked(context, "leak gate", reasons)
     return AssetCheckResult(
         passed=passed,
-        description="passed" if passed else "; ".join(reasons),
+        description="passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
         metadata=rounded(
             {
                 "phi_replay_excess": audit.figures["phi_replay_excess.all"],
@@ -164,7 +167,9 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             passed, reasons = leak_gate(store.leak_audit(text_part))
             if not passed:
                 # Blocking checks stop the run that failed them; this stops any later one.
-                raise Failure(f"the leak gate blocked synthetic_text[{text_part}]: {reasons}")
+                raise Failure(
+                    blocked_message("leak gate", "synthetic_text", str(text_part), reasons)
+                )
             subset = store.read_subset(run.partition)
             docs = store.read_text(text_part)
             volume = store.generation(text_part).volume

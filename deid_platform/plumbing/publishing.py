@@ -11,6 +11,7 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     Config,
     DataVersion,
     MaterializeResult,
@@ -24,6 +25,13 @@ from deid_platform.plumbing import lineage
 from deid_platform.plumbing.metadata import rounded
 from deid_platform.plumbing.store import ArtifactStore, Files
 from deid_platform.plumbing.tracking import MlflowTracking, TrackedRun
+
+
+def shareable(asset: AssetKey, verdict: bool | None = None) -> bool:
+    """Whether a registered model may leave the hospital: a model trained on synthetic text
+    only (`synthetic_ner_model`, an ablation's included) may, unless the privacy audit's
+    `verdict` says it may not; a model trained on real text (the annotator, the LLMs) never."""
+    return asset.path[-1] == "synthetic_ner_model" and verdict is not False
 
 
 class AssetRun:
@@ -62,14 +70,18 @@ class AssetRun:
             raise LookupError(f"{asset} has no data version: materialize it first")
         return version
 
-    def register_model(self) -> str:
-        """Hashes this partition's model directory and registers it in MLflow by reference;
+    def register_model(self, verdict: bool | None = None) -> str:
+        """Hashes this partition's model directory and registers it in MLflow by reference,
+        tagged `shareable` (see `shareable`; `verdict`: the privacy audit's, where known);
         returns the hash, which is the asset's data version."""
         directory = self.files.path("model")
         sha = directory_sha256(directory)
         name = "-".join([self.context.asset_key.to_python_identifier(), *self.partition])
         version = self.mlflow.register_model(
-            name, directory, {"model_sha256": sha, "dagster.run_id": self.context.run.run_id}
+            name,
+            directory,
+            {"model_sha256": sha, "dagster.run_id": self.context.run.run_id},
+            shareable(self.context.asset_key, verdict),
         )
         self.mlflow.log_params({"model_sha256": sha})
         self._metadata.update(

@@ -16,7 +16,9 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
+from deid_platform.core.privacy import leak_gate
 from deid_platform.partitions import Partition
+from deid_platform.plumbing.blocking import blocked_message
 from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
 from deid_platform.plumbing.store import ArtifactStore
 
@@ -24,6 +26,7 @@ INPUT_VERSION = "dagster/input_data_version/"
 SOURCE = AssetKey("real_corpus_files")
 KEPT = (
     "mlflow_run_id",
+    "mlflow_url",
     "token_f1",
     "strict_f1",
     "method",
@@ -206,29 +209,61 @@ def _check_mlflow(chain: list[dict[str, Any]], uri: str) -> None:
                 link["note"] = "its MLflow run names another Dagster run"
 
 
+REVIEW_HEADER = [
+    "asset",
+    "partition",
+    "data version",
+    "code",
+    "Dagster run",
+    "MLflow run",
+    "time",
+    "verified",
+]
+
+
+def review_rows(review: dict[str, Any], links: bool = True) -> list[list[str]]:
+    """One row per link of the chain (see `REVIEW_HEADER`); with `links`, the run ids are
+    markdown links to the Dagster run page and the MLflow run."""
+    rows = []
+    for link in review["chain"]:
+        dagster, mlflow = link["dagster_run_id"], str(link.get("mlflow_run_id", ""))
+        if links:
+            dagster = f"[{dagster[:8]}](/runs/{dagster})"
+            mlflow = f"[{mlflow[:8]}]({link['mlflow_url']})" if link.get("mlflow_url") else ""
+        else:
+            dagster, mlflow = dagster[:8], mlflow[:8]
+        rows.append(
+            [
+                link["asset"],
+                link["partition"] or "",
+                str(link["data_version"])[:12],
+                link["code_version"] or "",
+                dagster,
+                mlflow,
+                link["time"],
+                "yes" if link["verified"] else f"NO: {link['note']}",
+            ]
+        )
+    return rows
+
+
+def gate_verdict(store: ArtifactStore, text: Partition) -> str | None:
+    """Why the leak gate blocked the synthetic text of `text`; None when it passed or never ran."""
+    if not store.path("synthetic_text", text, "leak_audit").exists():
+        return None
+    passed, reasons = leak_gate(store.leak_audit(text))
+    return None if passed else blocked_message("leak gate", "synthetic_text", str(text), reasons)
+
+
 def render_markdown(review: dict[str, Any]) -> str:
     """The review for people: the same text in the UI, on the command line and in MLflow."""
     subject = review["subject"]
-    rows = [
-        [
-            link["asset"],
-            link["partition"] or "",
-            str(link["data_version"])[:12],
-            link["code_version"] or "",
-            link["dagster_run_id"][:8],
-            str(link.get("mlflow_run_id", ""))[:8],
-            link["time"],
-            "yes" if link["verified"] else f"NO: {link['note']}",
-        ]
-        for link in review["chain"]
-    ]
-    header = ["asset", "partition", "data version", "code", "Dagster run", "MLflow run", "time"]
     lines = [
         f"# Privacy review: {subject['asset']} [{subject['partition']}]",
         "",
         f"All lineage links verified: **{review['all_links_verified']}**",
         "",
-        table([*header, "verified"], rows),
+        table(REVIEW_HEADER, review_rows(review)),
         "",
         "## Real data",
         "",
