@@ -301,9 +301,10 @@ def _audit(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from deid_platform.partitions import Partition
+    from deid_platform.plumbing.blocking import gate_verdict
     from deid_platform.plumbing.store import ArtifactStore
     from deid_platform.study.modes import MODES
-    from deid_platform.study.review import build_review, gate_verdict, render_markdown
+    from deid_platform.study.review import build_review, render_markdown
 
     modes = {mode.key("synthetic_ner_model").to_user_string(): mode for mode in MODES}
     if args.asset not in modes:

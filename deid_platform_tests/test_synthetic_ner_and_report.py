@@ -61,7 +61,16 @@ def test_ablation_assets_declare_the_partitions_they_read(platform):
 def test_ablation_report_rows_and_what_it_leaves_out(platform):
     root, instance, _, _ = platform
     meta = metadata(instance, "ablation_report", "es")
-    rows = meta["table"].records
+    # Two halves, each narrow enough for a 1,400 px page.
+    token, strict = meta["token_f1"], meta["strict_f1"]
+    assert len(token.schema.columns) <= 7 and len(strict.schema.columns) <= 7
+    assert "synthetic token F1" in [c.name for c in token.schema.columns]
+    assert "synthetic strict F1" in [c.name for c in strict.schema.columns]
+    assert len(meta["per_label"].schema.columns) == 5
+    rows = token.records
+    assert [(r.data["fraction"], r.data["mode"]) for r in strict.records] == [
+        (r.data["fraction"], r.data["mode"]) for r in rows
+    ]
     assert [(r.data["fraction"], r.data["mode"]) for r in rows] == [
         ("0.05", MAIN.name),
         ("0.25", MAIN.name),
@@ -71,7 +80,9 @@ def test_ablation_report_rows_and_what_it_leaves_out(platform):
         ("1.0", MAIN.name),
     ]
     assert meta["left_out"] == {}
-    assert meta["plot"].startswith("![F1 against fraction](data:image/png;base64,")
+    # Short enough to show inline: the image comes from the report's MLflow run.
+    assert len(meta["plot"]) < 1000 and "/get-artifact?path=ablation.png&run_uuid=" in meta["plot"]
+    assert meta["plot_png"].startswith("![F1 against fraction](data:image/png;base64,")
     assert artifact(root, "ablation_report", "es", "plot").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     header = parse(
         artifact(root, "ablation_report", "es", "markdown").read_text().split("\n\n")[0]

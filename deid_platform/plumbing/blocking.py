@@ -16,6 +16,10 @@ from dagster import (
     AssetObservation,
 )
 
+from deid_platform.core.privacy import leak_gate
+from deid_platform.partitions import Partition
+from deid_platform.plumbing.store import ArtifactStore
+
 BLOCKED_BY = "deid/blocked_by"
 BLOCKED = "deid/blocked"
 
@@ -23,6 +27,14 @@ BLOCKED = "deid/blocked"
 def blocked_message(gate: str, asset: str, partition: str, reasons: Sequence[str]) -> str:
     """One sentence a page, a log line and `deid audit` all show."""
     return f"blocked by the {gate} of {asset}[{partition}]: {'; '.join(reasons)}"
+
+
+def gate_verdict(store: ArtifactStore, text: Partition) -> str | None:
+    """Why the leak gate blocked the synthetic text of `text`; None when it passed or never ran."""
+    if not store.path("synthetic_text", text, "leak_audit").exists():
+        return None
+    passed, reasons = leak_gate(store.leak_audit(text))
+    return None if passed else blocked_message("leak gate", "synthetic_text", str(text), reasons)
 
 
 def report_blocked(

@@ -16,9 +16,7 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 from deid_platform.core.markdown import table
-from deid_platform.core.privacy import leak_gate
 from deid_platform.partitions import Partition
-from deid_platform.plumbing.blocking import blocked_message
 from deid_platform.plumbing.lineage import DATA_VERSION_TAG, INPUT_PARTITIONS
 from deid_platform.plumbing.store import ArtifactStore
 
@@ -245,14 +243,6 @@ def review_rows(review: dict[str, Any], links: bool = True) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def gate_verdict(store: ArtifactStore, text: Partition) -> str | None:
-    """Why the leak gate blocked the synthetic text of `text`; None when it passed or never ran."""
-    if not store.path("synthetic_text", text, "leak_audit").exists():
-        return None
-    passed, reasons = leak_gate(store.leak_audit(text))
-    return None if passed else blocked_message("leak gate", "synthetic_text", str(text), reasons)
 
 
 def render_markdown(review: dict[str, Any]) -> str:
