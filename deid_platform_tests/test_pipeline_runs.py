@@ -1,6 +1,6 @@
 """The runs the runners start belong to the code location, as the UI's and `dg launch`'s do."""
 
-from dagster import DagsterInstance
+from dagster import DagsterEventType, DagsterInstance
 
 from deid_platform.core.surrogates import write_demo_corpus
 from deid_platform.definitions import build
@@ -19,6 +19,11 @@ def test_a_run_carries_the_code_location_origin_and_what_launched_it(tmp_path, m
         runner.run(graph.resolve_job_def("observe_corpora"), Partition("es"))
         (run_id,) = runner.outcome.run_ids
         run = instance.get_run_by_id(run_id)
+        observed = [
+            entry.dagster_event.partition
+            for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_OBSERVATION)
+        ]
+    assert observed == ["es"]  # a run for one language observes that language only
     assert run.is_success
     origin = run.remote_job_origin
     assert origin.location_name == "deid-platform" and origin.job_name == "observe_corpora"
