@@ -50,7 +50,7 @@ def report_blocked(
         context.run.run_id, {BLOCKED_BY: gate, BLOCKED: f"{key.to_user_string()} {partition}"}
     )
     context.log.error(f"{message}; nothing below it is built from this partition")
-    graph = context.repository_def.asset_graph
+    graph = context.job_def.asset_layer.asset_graph
     partitions_def = graph.get(key).partitions_def
     below: list[AssetKey] = []
     frontier = [key]
