@@ -96,7 +96,9 @@ class _Runner:
             if isinstance(e, AssetCheckEvaluation) and e.blocking and not e.passed
         ]
         if gate:
-            reasons = "; ".join(e.description or e.check_name for e in gate)
+            reasons = "; ".join(
+                (e.description or e.check_name).removeprefix("BLOCKED: ") for e in gate
+            )
             self.outcome.blocked[str(partition)] = reasons
             self.log(f"  blocked [{partition}]: {reasons}; nothing downstream of it was built")
             return
