@@ -30,7 +30,7 @@ from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.study.configs import PrivacyAuditConfig
-from deid_platform.study.review import REVIEW_HEADER, build_review, render_markdown, review_rows
+from deid_platform.study.review import build_review, compact_review, render_markdown
 
 
 @fraction_asset(
@@ -144,7 +144,7 @@ def privacy_review(
                 "all_links_verified": verified,
                 "links": len(review["chain"]),
                 # Inline on the asset's page, the latest partition's; the markdown links runs.
-                "review_table": rows_table(REVIEW_HEADER, review_rows(review, links=False)),
+                "review_table": rows_table(*compact_review(review)),
                 "model_dagster_run": MetadataValue.url(f"/runs/{model['dagster_run_id']}"),
                 "model_mlflow_run": MetadataValue.url(model.get("mlflow_url") or ""),
                 "review": MetadataValue.md(markdown),

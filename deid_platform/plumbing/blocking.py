@@ -66,7 +66,7 @@ def report_blocked(
                 child,
                 partition=str(partition),
                 description=message,
-                metadata={"status": f"Blocked: {message}"},
+                metadata={"status": f"BLOCKED {message.removeprefix('blocked ')}"},
             )
         )
         for check_key in graph.get(child).check_keys:

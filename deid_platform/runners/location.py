@@ -58,9 +58,9 @@ class CodeLocation:
         origin = RemoteJobOrigin(
             RemoteRepositoryOrigin(self.origin, self._repository.name), job.name
         )
-        tags = merge_run_tags(
-            job, partition_key, {LAUNCHED_BY: launched_by}, None, instance, run_config
-        )
+        # The run list's "Launched by" column names the `user` tag's value.
+        launcher = {LAUNCHED_BY: launched_by, "user": f"deid {launched_by}"}
+        tags = merge_run_tags(job, partition_key, launcher, None, instance, run_config)
         return instance.create_run_for_job(
             job_def=job,
             run_config=run_config,

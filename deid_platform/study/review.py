@@ -245,6 +245,17 @@ def review_rows(review: dict[str, Any], links: bool = True) -> list[list[str]]:
     return rows
 
 
+# The review as a table on the asset's page, narrow enough for its metadata column: the columns
+# of `REVIEW_HEADER` it keeps (the markdown review has them all, the runs linked).
+COMPACT = (0, 1, 2, 4, 7)
+
+
+def compact_review(review: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Asset, partition, data version, Dagster run and verdict of each link of the chain."""
+    rows = review_rows(review, links=False)
+    return [REVIEW_HEADER[i] for i in COMPACT], [[row[i] for i in COMPACT] for row in rows]
+
+
 def render_markdown(review: dict[str, Any]) -> str:
     """The review for people: the same text in the UI, on the command line and in MLflow."""
     subject = review["subject"]
