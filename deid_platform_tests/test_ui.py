@@ -217,10 +217,10 @@ def test_privacy_review_reads_back_as_a_table(ui, page):
         [cell.inner_text().strip() for cell in row.locator("th, td").all()]
         for row in table.locator("tr").all()
     ]
-    assert rows[0] == ["asset", "partition", "data version", "Dagster run", "verified"]
+    assert rows[0] == ["asset", "partition", "version", "verified"]
     assert rows[1][0] == "synthetic_ner_model"
     assert rows[-1][0] == "real_corpus_files"
-    assert all(len(row) == 5 and row[-1] == "yes" for row in rows[1:])
+    assert all(len(row) == 4 and row[-1] == "yes" for row in rows[1:])
     box = table.bounding_box()
     assert box["x"] + box["width"] <= 1400, box  # the whole table on the page
     page.get_by_text("model_mlflow_run").first.wait_for()

@@ -245,15 +245,13 @@ def review_rows(review: dict[str, Any], links: bool = True) -> list[list[str]]:
     return rows
 
 
-# The review as a table on the asset's page, narrow enough for its metadata column: the columns
-# of `REVIEW_HEADER` it keeps (the markdown review has them all, the runs linked).
-COMPACT = (0, 1, 2, 4, 7)
-
-
 def compact_review(review: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Asset, partition, data version, Dagster run and verdict of each link of the chain."""
-    rows = review_rows(review, links=False)
-    return [REVIEW_HEADER[i] for i in COMPACT], [[row[i] for i in COMPACT] for row in rows]
+    """Asset, partition, data version and verdict of each link of the chain: the review as a
+    table narrow enough for the metadata column of the asset's overview (the markdown review
+    has every column, the runs linked)."""
+    header = ["asset", "partition", "version", "verified"]
+    rows = [[row[0], row[1], row[2][:8], row[7]] for row in review_rows(review, links=False)]
+    return header, rows
 
 
 def render_markdown(review: dict[str, Any]) -> str:
