@@ -20,6 +20,7 @@ import pytest
 
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition
+from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.settings import PROJECT_ROOT
 from deid_platform_tests.conftest import copy_platform, materialize_assets
 
@@ -129,7 +130,9 @@ def ui(platform, tmp_path_factory):
         + ["--backend-store-uri", uri, "--default-artifact-root", str(root / "artifacts")],
         dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false"),
     )
-    tracking = resources["tracking"].model_copy(update={"ui_url": mlflow.url})
+    tracking = MlflowTracking(
+        tracking_uri=uri, artifact_location=str(platform[0] / "artifacts"), ui_url=mlflow.url
+    )
     graph = build({**resources, "tracking": tracking})
     materialize_assets(graph, instance, ["ablation_report"], Partition("es"))
     instance.dispose()
@@ -278,7 +281,12 @@ def test_graph_and_report_screenshots(ui, page):
         table = page.locator("table", has_text=name).last
         box = table.bounding_box()
         assert box["x"] + box["width"] <= 1400, (name, box)
+    # The plot shows without a click: an image the MLflow server serves, loaded.
     page.get_by_alt_text("F1 against fraction").first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.images].some(i => i.alt === 'F1 against fraction' && i.naturalWidth)",
+        timeout=60_000,
+    )
     shot(page, "ablation-report")
     # The global lineage opens with its groups collapsed; the shareable model's own lineage shows
     # the chain back to the real corpus files, expanded.

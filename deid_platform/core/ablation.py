@@ -96,11 +96,11 @@ def markdown_table(rows: list[AblationRow]) -> str:
 
 
 def per_label(rows: list[AblationRow]) -> tuple[list[str], list[list[object]]]:
-    """Strict F1 per label of the real annotator and the synthetic model, one row per label and
-    model pair: as narrow with ten fractions as with one."""
+    """Strict F1 per label of the real annotator ("real") and the synthetic model ("synthetic"),
+    one row per label and model pair: as narrow with ten fractions as with one."""
     rows = ordered(rows)
     labels = sorted({label for r in rows for label in r.real.per_label})
-    header = ["label", "fraction", "mode", "real strict F1", "synthetic strict F1"]
+    header = ["label", "fraction", "mode", "real", "synthetic"]
     cells = [
         [label, r.fraction, r.mode]
         + [side.per_label.get(label, {}).get("f1", 0.0) for side in (r.real, r.synthetic)]
