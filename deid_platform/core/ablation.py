@@ -160,6 +160,6 @@ def plot_png(rows: list[AblationRow], title: str, left_out: Sequence[str] = ()) 
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     buffer = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight")  # the legend beside the axes too
     plt.close(fig)
     return buffer.getvalue()
