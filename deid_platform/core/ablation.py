@@ -129,7 +129,8 @@ def plot_png(rows: list[AblationRow], title: str, left_out: Sequence[str] = ()) 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    # About 580 px wide: it fits the metadata column of the report's page, legend included.
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=90)
     main = [r for r in ordered(rows) if r.rank == 0]
     xs = [float(r.fraction) for r in main]
     for (side, measure), (colour, style, marker) in SERIES.items():
@@ -157,9 +158,9 @@ def plot_png(rows: list[AblationRow], title: str, left_out: Sequence[str] = ()) 
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.set_title(title)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     buffer = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buffer, format="png", bbox_inches="tight")  # the legend beside the axes too
+    fig.savefig(buffer, format="png", bbox_inches="tight")  # the legend below the axes too
     plt.close(fig)
     return buffer.getvalue()
