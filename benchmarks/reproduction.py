@@ -212,6 +212,7 @@ class SeedRun:
                 run_config=self.recipe.run_config(),
                 log_file=self.folder / "dagster.log",
                 ablations=ablations,
+                launched_by="benchmark:reproduce_paper",
             )
         )
 

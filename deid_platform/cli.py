@@ -22,6 +22,10 @@ from deid_platform.core.preset import PRESET_NAMES, add_flags, overrides
 
 Handler = Callable[[argparse.Namespace], int]
 
+# `deid audit`: 3 when a link of the chain does not verify, 4 when the leak gate blocked the
+# partition, so that nothing was built to audit.
+AUDIT_UNVERIFIED, AUDIT_BLOCKED = 3, 4
+
 
 def _one_line_errors(handler: Handler) -> Handler:
     """Bad input, options, paths and models end the command with one line on stderr and exit
@@ -297,21 +301,30 @@ def _audit(args: argparse.Namespace) -> int:
     from dagster import DagsterInstance
 
     from deid_platform.partitions import Partition
+    from deid_platform.plumbing.blocking import gate_verdict
     from deid_platform.plumbing.store import ArtifactStore
-    from deid_platform.study.modes import synthetic_ner_models
+    from deid_platform.study.modes import MODES
     from deid_platform.study.review import build_review, render_markdown
 
-    models = {key.to_user_string(): key for key in synthetic_ner_models()}
-    if args.asset not in models:
-        print(f"deid audit: --asset must be one of {', '.join(models)}", file=sys.stderr)
+    modes = {mode.key("synthetic_ner_model").to_user_string(): mode for mode in MODES}
+    if args.asset not in modes:
+        print(f"deid audit: --asset must be one of {', '.join(modes)}", file=sys.stderr)
         return 2
+    partition = Partition(args.language, args.fraction)
+    store = ArtifactStore(root=str(settings.storage_root()))
+    blocked = gate_verdict(store, modes[args.asset].reads(partition, "text"))
+    if blocked:
+        print(f"deid audit: {args.asset}[{partition}] was never built: {blocked}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"shareable": False, "reasons": [blocked]}, indent=2))
+        return AUDIT_BLOCKED
     with DagsterInstance.get() as instance:
         try:
             review = build_review(
                 instance,
-                models[args.asset],
-                Partition(args.language, args.fraction),
-                ArtifactStore(root=str(settings.storage_root())),
+                modes[args.asset].key("synthetic_ner_model"),
+                partition,
+                store,
                 settings.mlflow_tracking_uri(),
             )
         except LookupError as err:
@@ -319,8 +332,8 @@ def _audit(args: argparse.Namespace) -> int:
             return 1
     print(json.dumps(review, indent=2, default=str) if args.json else render_markdown(review))
     if not review["all_links_verified"]:
-        return 3
-    return 0 if review["shareable"] else 4
+        return AUDIT_UNVERIFIED
+    return 0 if review["shareable"] else AUDIT_BLOCKED
 
 
 def _lenient_option(parser: argparse.ArgumentParser) -> None:
@@ -403,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     deid.set_defaults(func=_deidentify)
 
     audit = commands.add_parser(
-        "audit", help="lineage and privacy audit of a synthetic NER model, for a reviewer"
+        "audit",
+        help="lineage and privacy audit of a synthetic NER model, for a reviewer (exit code 3: "
+        "a link does not verify; 4: the leak gate blocked the partition)",
     )
     audit.add_argument("--language", required=True)
     audit.add_argument("--fraction", required=True)

@@ -107,9 +107,9 @@ def metadata(instance, asset: str, partition: str) -> dict:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
-    """The whole graph materialized once, in process through its named jobs, on small demo
-    corpora, with MLflow writing to a temporary sqlite store, the ablations at one fraction
-    included. Yields (root, instance, resources, mlflow uri)."""
+    """The whole graph materialized once, in process through the code location's named jobs, on
+    small demo corpora, with MLflow writing to a temporary sqlite store, the ablations at one
+    fraction included. Yields (root, instance, resources, mlflow uri)."""
     from dagster import DagsterInstance
 
     from deid_platform.core.surrogates import write_demo_corpus
@@ -130,6 +130,7 @@ def platform(tmp_path_factory):
         log=lambda _: None,
         run_config=fast_run_config(),
         ablations=["0.25"],
+        launched_by="test",
     )
     assert not outcome.blocked, outcome.blocked
     yield root, instance, resources, resources["tracking"].tracking_uri

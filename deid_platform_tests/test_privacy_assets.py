@@ -2,6 +2,7 @@
 invariant: no real text in MLflow, Dagster's storage or logs."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,42 @@ def test_planted_real_phi_blocks_the_synthetic_model(platform_copy, monkeypatch)
     assert latest(instance, "synthetic_corpus", "1.0|es").run_id == before["synthetic_corpus"]
 
 
+def test_a_blocked_partition_reads_blocked_below_it_and_in_the_audit(
+    platform_copy, monkeypatch, capsys
+):
+    from deid_platform.cli import AUDIT_BLOCKED, main
+    from deid_platform.plumbing.blocking import BLOCKED, BLOCKED_BY
+
+    result, instance, _, _ = planted_run(platform_copy, monkeypatch)
+    tags = instance.get_run_by_id(result.run_id).tags
+    assert tags[BLOCKED_BY] == "leak gate" and tags[BLOCKED] == "synthetic_text 1.0|es"
+    said = "blocked by the leak gate of synthetic_text[1.0|es]: "
+    observed = {
+        e.asset_key.to_user_string(): e.asset_observation_data.asset_observation
+        for e in result.all_events
+        if e.event_type_value == "ASSET_OBSERVATION"
+    }
+    # Every asset below the gate that the run was to build.
+    assert set(observed) == {"synthetic_corpus", "synthetic_ner_model"}
+    assert all(
+        o.partition == "1.0|es" and o.description.startswith(said) for o in observed.values()
+    )
+    # The checks below never ran: a warning that says why, never a red failure.
+    below_checks = [
+        e for e in check_evaluations(instance, result.run_id) if e.check_name != "leak_gate"
+    ]
+    assert {e.check_name for e in below_checks} == {"f1_above_floor"}
+    assert all(
+        e.severity.value == "WARN" and e.description.startswith(f"not run: {said}")
+        for e in below_checks
+    )
+    root = platform_copy[0]
+    monkeypatch.setenv("DEID_STORAGE", str(root / "storage"))
+    assert main(["audit", "--language", "es", "--fraction", "1.0"]) == AUDIT_BLOCKED
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the run's own log lines
+    assert err.startswith(f"deid audit: synthetic_ner_model[1.0|es] was never built: {said}")
+
+
 def test_preview_masks_every_real_phi_string(platform_copy, monkeypatch):
     """The gate's thresholds raised so that planted real notes pass it: the synthetic corpus's
     preview, which now shows real training notes, still holds no real PHI string."""
@@ -127,7 +164,9 @@ def test_preview_masks_every_real_phi_string(platform_copy, monkeypatch):
     preview = metadata(instance, "synthetic_corpus", "1.0|es")["preview"]
     assert preview.count("---") == 1  # two notes, the first of them planted
     phi = {p for values in phi_strings(real, min_chars=3).values() for p in values}
-    assert "[" in preview and not [p for p in phi if p in preview]
+    # Whole words: "Per" inside "Personal" is not the name.
+    shown = [p for p in phi if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", preview)]
+    assert "[" in preview and not shown
 
 
 def test_no_dev_phi_reaches_the_synthetic_text_through_a_prompt(platform):

@@ -5,6 +5,7 @@ import pytest
 from deid_platform.core.documents import Document, Span
 from deid_platform.core.privacy import (
     longest_shared_runs,
+    masked_preview,
     membership_scores,
     ngram_recall,
     phi_replay,
@@ -78,3 +79,13 @@ def test_text_audit_flat_numbers():
     # Beside it, the baseline: the unseen note shares no 5-gram with the training note.
     assert audit["ngram_overlap_5"] == 1.0 and audit["ngram_overlap_5_real_unseen"] == 0.0
     assert all(isinstance(v, int | float) for v in audit.values())
+
+
+def test_preview_masks_whole_words_outside_placeholders_and_cuts_between_words():
+    text = "Signerad av Per Olsson.  Personal_ID 1234\n\n    Signe kom tillbaka igen"
+    doc = Document("d", text, [Span(37, 41, "ID")])
+    phi = ["Per", "Signe", "Olsson", "ID"]
+    shown = masked_preview(doc, phi, 200)
+    assert shown == "Signerad av [PHI] [PHI]. Personal_ID [ID] [PHI] kom tillbaka igen"
+    assert masked_preview(doc, phi, 41) == "Signerad av [PHI] [PHI]. Personal_ID [ID] …"
+    assert masked_preview(doc, phi, 40) == "Signerad av [PHI] [PHI]. Personal_ID …"

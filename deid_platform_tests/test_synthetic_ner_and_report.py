@@ -20,7 +20,8 @@ def test_synthetic_model_stands_beside_the_real_annotator(platform):
     meta = metadata(instance, "synthetic_ner_model", "0.5|es")
     real = json.loads(artifact(root, "annotator_model", "0.5|es", "scores").read_text())
     assert meta["real_token_f1"] == pytest.approx(real["token_f1"], abs=1e-4)
-    expected = meta["token_f1"] / real["token_f1"] if real["token_f1"] else 0.0
+    ours = json.loads(artifact(root, "synthetic_ner_model", "0.5|es", "scores").read_text())
+    expected = ours["token_f1"] / real["token_f1"] if real["token_f1"] else 0.0
     assert meta["token_f1_ratio"] == pytest.approx(expected, abs=1e-3)
     assert meta["train_documents"] == len(
         artifact(root, "synthetic_corpus", "0.5|es", "documents").read_text().splitlines()
@@ -66,7 +67,21 @@ def test_ablation_assets_declare_the_partitions_they_read(platform):
 def test_ablation_report_rows_and_what_it_leaves_out(platform):
     root, instance, _, _ = platform
     meta = metadata(instance, "ablation_report", "es")
-    rows = meta["table"].records
+    # Two halves, each narrow enough for a 1,400 px page.
+    token, strict = meta["token_f1"], meta["strict_f1"]
+    for half in (token, strict):
+        assert [c.name for c in half.schema.columns][:5] == [
+            "fraction",
+            "mode",
+            "real",
+            "synthetic",
+            "ratio",
+        ]
+    assert len(meta["per_label"].schema.columns) == 5
+    rows = token.records
+    assert [(r.data["fraction"], r.data["mode"]) for r in strict.records] == [
+        (r.data["fraction"], r.data["mode"]) for r in rows
+    ]
     assert [(r.data["fraction"], r.data["mode"]) for r in rows] == [
         ("0.05", MAIN.name),
         ("0.25", MAIN.name),
@@ -76,7 +91,9 @@ def test_ablation_report_rows_and_what_it_leaves_out(platform):
         ("1.0", MAIN.name),
     ]
     assert meta["left_out"] == {}
-    assert meta["plot"].startswith("![F1 against fraction](data:image/png;base64,")
+    # Short enough to show inline: the image comes from the report's MLflow run.
+    assert len(meta["plot"]) < 1000 and "/get-artifact?path=ablation.png&run_uuid=" in meta["plot"]
+    assert meta["plot_png"].startswith("![F1 against fraction](data:image/png;base64,")
     assert artifact(root, "ablation_report", "es", "plot").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     header = parse(
         artifact(root, "ablation_report", "es", "markdown").read_text().split("\n\n")[0]

@@ -1,8 +1,9 @@
 """The real Dagster UI in a real browser: `dagster dev` on a free loopback port against a copy of
 the materialized platform (one partition blocked by the leak gate), Debian chromium through
-Playwright. A partition launched from the launch dialog, the privacy review read back as a table,
-the blocked partition, the config help in the launchpad; screenshots kept (DEID_SCREENSHOTS=docs
-refreshes the README's)."""
+Playwright. A partition launched from the launch dialog, the privacy review read back as a table
+on the asset's overview, the blocked partition and an asset below it, the runs with their code
+location and what launched them, the config help in the launchpad; screenshots kept
+(DEID_SCREENSHOTS=docs refreshes the README's)."""
 
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition
+from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.settings import PROJECT_ROOT
 from deid_platform_tests.conftest import copy_platform, materialize_assets
 
@@ -40,30 +42,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class DagsterDev:
-    def __init__(self, root: Path, env: dict[str, str]):
+class Server:
+    """A server on a free loopback port, in a session of its own, so that its whole process group
+    (webserver, daemon, code server, workers) can be stopped by the PID we started, whatever
+    signals it ignores."""
+
+    def __init__(self, root: Path, name: str, command: list[str], env: dict[str, str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(root / "dagster-dev.log", "w")  # noqa: SIM115
-        # A session of its own, so that the whole process group (webserver, daemon, code server)
-        # can be stopped by the PID we started, whatever signals `dagster dev` ignores.
+        self.log = open(root / f"{name}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("dagster")),
-                "dev",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-w",
-                "workspace.yaml",
-            ],
+            [part.format(port=self.port) for part in command],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def stop(self) -> None:
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        self.log.close()
+
+
+def tool(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+class DagsterDev(Server):
+    def __init__(self, root: Path, env: dict[str, str]):
+        command = ["dev", "-h", "127.0.0.1", "-p", "{port}", "-w", "workspace.yaml"]
+        super().__init__(root, "dagster-dev", [tool("dagster"), *command], env)
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
         request = urllib.request.Request(
@@ -86,35 +104,37 @@ class DagsterDev:
             time.sleep(1)
         raise TimeoutError("dagster dev did not serve the asset graph in time")
 
-    def stop(self) -> None:
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                self.proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        self.log.close()
-
 
 @pytest.fixture(scope="module")
 def ui(platform, tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it with apt-get)")
     root, instance, resources, uri = copy_platform(platform, tmp_path_factory.mktemp("ui"))
-    # A partition the leak gate blocks: no synthetic text passes a negative threshold.
+    # A partition the leak gate blocks (no synthetic text passes a negative threshold), in a run
+    # that would build what lies below it.
     blocked = {"ops": {"synthetic_text": {"config": {"volume": 0.3, "max_excess_phi_replay": -1}}}}
     materialize_assets(
         build(resources),
         instance,
-        ["synthetic_text"],
+        ["synthetic_text", "synthetic_corpus", "privacy_audit"],
         Partition("sv", "0.05"),
         blocked,
         raise_on_error=False,
     )
+    # The MLflow UI serves the report's plot, which the report's page shows inline: the report
+    # again, its links to this server.
+    mlflow = Server(
+        root,
+        "mlflow",
+        [tool("mlflow"), "server", "--host", "127.0.0.1", "--port", "{port}", "--workers", "1"]
+        + ["--backend-store-uri", uri, "--default-artifact-root", str(root / "artifacts")],
+        dict(os.environ, MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false"),
+    )
+    tracking = MlflowTracking(
+        tracking_uri=uri, artifact_location=str(platform[0] / "artifacts"), ui_url=mlflow.url
+    )
+    graph = build({**resources, "tracking": tracking})
+    materialize_assets(graph, instance, ["ablation_report"], Partition("es"))
     instance.dispose()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
     env = dict(
@@ -133,6 +153,7 @@ def ui(platform, tmp_path_factory):
         yield server
     finally:
         server.stop()
+        mlflow.stop()
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +183,10 @@ SCREENSHOTS = Path("/tmp/deid-ui-screenshots")
 
 
 RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
+ORIGINS = (
+    "{ runsOrError { ... on Runs { results { runId tags { key value } "
+    "repositoryOrigin { repositoryLocationName repositoryName } } } } }"
+)
 
 
 def test_launch_partition_from_the_ui(ui, page):
@@ -187,31 +212,52 @@ def test_launch_partition_from_the_ui(ui, page):
 
 
 def test_privacy_review_reads_back_as_a_table(ui, page):
-    page.goto(f"{ui.url}/assets/privacy_review?view=partitions&partition=0.25%7Ces")
-    page.get_by_text("[Show Markdown]").first.click()
-    # The dialog's table: the partition's own metadata view shows a truncated preview beside it.
-    table = page.get_by_role("dialog").locator("table", has_text="verified")
+    # On the asset's overview: the latest partition's review, a table among its metadata.
+    page.goto(f"{ui.url}/assets/privacy_review", wait_until="load")
+    table = page.locator("table", has_text="verified").filter(has_text="real_corpus_files").last
     table.wait_for(timeout=60_000)
     rows = [
         [cell.inner_text().strip() for cell in row.locator("th, td").all()]
         for row in table.locator("tr").all()
     ]
-    header = ["asset", "partition", "data version", "code", "Dagster run", "MLflow run", "time"]
-    assert rows[0] == [*header, "verified"]
-    assert rows[1][:2] == ["synthetic_ner_model", "0.25|es"]
-    assert rows[-1][:2] == ["real_corpus_files", "es"]
-    assert all(len(row) == 8 and row[-1] == "yes" for row in rows[1:])
+    assert rows[0] == ["asset", "partition", "version", "verified"]
+    assert rows[1][0] == "synthetic_ner_model"
+    assert rows[-1][0] == "real_corpus_files"
+    assert all(len(row) == 4 and row[-1] == "yes" for row in rows[1:])
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= 1400, box  # the whole table on the page
+    page.get_by_text("model_mlflow_run").first.wait_for()
+    table.scroll_into_view_if_needed()
     shot(page, "privacy-review")
+
+
+BLOCKED_WORDS = "blocked by the leak gate of synthetic_text[0.05|sv]"
 
 
 def test_blocked_partition_shows_as_blocked(ui, page):
     page.goto(f"{ui.url}/assets/synthetic_text?view=partitions&partition=0.05%7Csv")
-    page.get_by_text("BLOCKED: phi_replay_excess").wait_for(timeout=60_000)
+    page.get_by_text("BLOCKED: phi_replay_excess").first.wait_for(timeout=60_000)
     shot(page, "blocked-partition")
-    page.goto(f"{ui.url}/assets/synthetic_text?view=checks")
-    check = page.get_by_text("leak_gate").first
-    check.wait_for(timeout=60_000)
-    page.get_by_text("Failed").first.wait_for(timeout=30_000)
+    # Below it: the asset that was never built says why.
+    page.goto(f"{ui.url}/assets/synthetic_corpus?view=partitions&partition=0.05%7Csv")
+    page.get_by_text(BLOCKED_WORDS).first.wait_for(timeout=60_000)
+    shot(page, "blocked-downstream")
+    runs = ui.graphql(RUNS)["data"]["runsOrError"]["results"]
+    tagged = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
+    assert any(t.get("deid/blocked_by") == "leak gate" for t in tagged)
+
+
+def test_run_list_shows_the_code_location_and_what_launched_them(ui, page):
+    runs = ui.graphql(ORIGINS)["data"]["runsOrError"]["results"]
+    launched = [r for r in runs if {"key": "deid/launched_by", "value": "test"} in r["tags"]]
+    assert launched and all(
+        r["repositoryOrigin"]["repositoryLocationName"] == "deid-platform" for r in launched
+    )
+    page.goto(f"{ui.url}/runs", wait_until="load")
+    page.get_by_text("deid/launched_by").first.wait_for(timeout=60_000)
+    page.get_by_text("deid test").first.wait_for()  # the "Launched by" column
+    page.get_by_text("synthesize_fraction").first.wait_for()
+    shot(page, "runs")
 
 
 def test_launchpad_describes_the_config(ui, page):
@@ -229,7 +275,18 @@ def test_launchpad_describes_the_config(ui, page):
 
 def test_graph_and_report_screenshots(ui, page):
     page.goto(f"{ui.url}/assets/ablation_report?view=partitions&partition=es")
-    page.get_by_text("synthetic token F1").first.wait_for(timeout=60_000)
+    page.get_by_text("recall ratio").first.wait_for(timeout=60_000)
+    # Both halves of the table end inside the 1,400 px page, beside the partition list.
+    for name in ("recall ratio", "volume"):
+        table = page.locator("table", has_text=name).last
+        box = table.bounding_box()
+        assert box["x"] + box["width"] <= 1400, (name, box)
+    # The plot shows without a click: an image the MLflow server serves, loaded.
+    page.get_by_alt_text("F1 against fraction").first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.images].some(i => i.alt === 'F1 against fraction' && i.naturalWidth)",
+        timeout=60_000,
+    )
     shot(page, "ablation-report")
     # The global lineage opens with its groups collapsed; the shareable model's own lineage shows
     # the chain back to the real corpus files, expanded.

@@ -7,6 +7,7 @@ never reach."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 
@@ -211,18 +212,30 @@ def share_verdict(
 
 
 def masked_preview(doc: Document, phi: Sequence[str], characters: int) -> str:
-    """The beginning of a synthetic document for display, with its annotated PHI spans replaced by
-    `[LABEL]` and, whatever the annotator missed, every occurrence of a given real PHI string
-    replaced by `[PHI]`: a preview never shows a real PHI string."""
-    parts, cursor = [], 0
+    """The beginning of a synthetic document for display, on one line, with its annotated PHI
+    spans replaced by `[LABEL]` and, whatever the annotator missed, every whole-word occurrence
+    of a given real PHI string replaced by `[PHI]`: a preview never shows a real PHI string as a
+    word. A PHI string inside a longer word ("Per" in "Personal") is not that string, and a
+    placeholder is never masked again. Cut at a word boundary, so that no word or placeholder is
+    shown in part."""
+    pieces, cursor = [], 0
     for span in sorted(doc.spans):
-        parts += [doc.text[cursor : span.start], f"[{span.label}]"]
+        pieces += [_mask_words(doc.text[cursor : span.start], phi), f"[{span.label}]"]
         cursor = span.end
-    text = "".join([*parts, doc.text[cursor:]])
+    text = " ".join("".join([*pieces, _mask_words(doc.text[cursor:], phi)]).split())
+    if len(text) <= characters:
+        return text
+    cut = text.rfind(" ", 0, characters + 1)
+    return f"{text[: cut if cut > 0 else characters]} …"
+
+
+def _mask_words(text: str, phi: Sequence[str]) -> str:
+    values = sorted({p.strip() for p in phi if p.strip()}, key=len, reverse=True)
+    if not values:
+        return text
     # Longest first, so that a name is masked whole rather than around a shorter PHI inside it.
-    for value in sorted({p for p in phi if p.strip()}, key=len, reverse=True):
-        text = text.replace(value, "[PHI]")
-    return text[:characters]
+    pattern = "|".join(re.escape(value) for value in values)
+    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", "[PHI]", text)
 
 
 def leak_audit(

@@ -44,13 +44,14 @@ def files_hash(lang: str) -> tuple[str, int]:
     description="The real corpus files of each language, as they lie in the hospital's store. "
     "The data version is a content hash, so downstream partitions go stale when a file changes.",
 )
-def real_corpus_files() -> DataVersionsByPartition:
-    return DataVersionsByPartition(
-        {
-            lang: DataVersion(files_hash(lang)[0])
-            for lang in language_partitions.get_partition_keys()
-        }
+def real_corpus_files(context: AssetExecutionContext) -> DataVersionsByPartition:
+    # A run for one language observes that language only; an unpartitioned run observes all.
+    languages = (
+        [context.partition_key]
+        if context.has_partition_key
+        else language_partitions.get_partition_keys()
     )
+    return DataVersionsByPartition({lang: DataVersion(files_hash(lang)[0]) for lang in languages})
 
 
 @language_asset(

@@ -29,12 +29,13 @@ from deid_platform.core.records import PrivacyAudit
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import fraction_asset
 from deid_platform.plumbing.compute import Compute
+from deid_platform.plumbing.metadata import rows_table
 from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.study.configs import PrivacyAuditConfig
 from deid_platform.study.modes import MAIN
-from deid_platform.study.review import build_review, render_markdown
+from deid_platform.study.review import build_review, compact_review, render_markdown
 
 
 @fraction_asset(
@@ -100,6 +101,7 @@ def privacy_audit(
             audit.write(files.path("audit"))
         run.mlflow.log_metrics({**audit.figures, "shareable": float(shareable)})
         run.mlflow.set_tags({"leak_gate": "passed" if passed else "blocked"})
+        run.tag_verdict(MAIN.key("synthetic_ner_model"), shareable)
         header = ["PHI type", "seen", "unseen", "excess"]
         return run.result(
             {
@@ -171,10 +173,15 @@ def privacy_review(
         run.mlflow.log_artifact(run.files.path("markdown"))
         run.mlflow.log_artifact(run.files.path("json"))
         unverified = [link["asset"] for link in review["chain"] if not link["verified"]]
+        model = review["chain"][0]
         return run.result(
             {
                 "all_links_verified": verified,
                 "links": len(review["chain"]),
+                # Inline on the asset's page, the latest partition's; the markdown links runs.
+                "review_table": rows_table(*compact_review(review)),
+                "model_dagster_run": MetadataValue.url(f"/runs/{model['dagster_run_id']}"),
+                "model_mlflow_run": MetadataValue.url(model.get("mlflow_url") or ""),
                 "review": MetadataValue.md(markdown),
             },
             check_results=[

@@ -10,7 +10,13 @@ from dagster import (
     MetadataValue,
 )
 
-from deid_platform.core.ablation import AblationRow, markdown_table, per_label, plot_png, summary
+from deid_platform.core.ablation import (
+    AblationRow,
+    markdown_table,
+    per_label,
+    plot_png,
+    summary_half,
+)
 from deid_platform.core.markdown import table
 from deid_platform.partitions import EVERY_FRACTION, Partition, fraction_partitions
 from deid_platform.plumbing.assets import REPORT, language_asset
@@ -55,7 +61,8 @@ def ablation_report(
                     left_out[f"{fraction} {mode.name}"] = row
         if not rows:
             raise ValueError(f"no fraction of {language!r} has a synthetic model yet: {left_out}")
-        png = plot_png(rows, f"{language}: real vs synthetic de-identification")
+        missing = [key.split()[0] for key in left_out]
+        png = plot_png(rows, f"{language}: real vs synthetic de-identification", missing)
         labels = per_label(rows)
         with run.write() as files:
             files.path("markdown").write_text(f"{markdown_table(rows)}\n\n{table(*labels)}\n")
@@ -72,14 +79,21 @@ def ablation_report(
             )
         for role in ("markdown", "plot", "rows"):
             run.mlflow.log_artifact(run.files.path(role))
+        plot_name = run.files.path("plot").name
         run.log(f"ablation report for {language}: {len(rows)} rows, {len(left_out)} left out")
         image = base64.b64encode(png).decode()
+        # Markdown under 1,000 characters shows inline; the image itself comes from MLflow.
+        plot_url = f"{tracking.ui_url}/get-artifact?path={plot_name}&run_uuid={run.mlflow.run_id}"
         return run.result(
             {
                 "rows": len(rows),
                 "left_out": MetadataValue.json(left_out),
-                "table": rows_table(*summary(rows)),
+                "token_f1": rows_table(*summary_half(rows, "token")),
+                "strict_f1": rows_table(*summary_half(rows, "strict")),
                 "per_label": rows_table(*labels),
-                "plot": MetadataValue.md(f"![F1 against fraction](data:image/png;base64,{image})"),
+                "plot": MetadataValue.md(f"![F1 against fraction]({plot_url})"),
+                "plot_png": MetadataValue.md(
+                    f"![F1 against fraction](data:image/png;base64,{image})"
+                ),
             }
         )

@@ -46,8 +46,9 @@ from deid_platform.core.synthesis import (
 )
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import REFRESH, fraction_asset
+from deid_platform.plumbing.blocking import blocked_message, report_blocked
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
-from deid_platform.plumbing.metadata import label_table
+from deid_platform.plumbing.metadata import label_table, rounded
 from deid_platform.plumbing.publishing import asset_run
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.plumbing.tracking import MlflowTracking
@@ -138,11 +139,11 @@ def synthetic_text(
                 # A blocked partition says so first: nothing downstream is built from it.
                 "leak_gate": "passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
                 **stats,
-                "ngram_recall_5": round(audit.figures["ngram_recall_5"], 4),
-                "phi_replay_excess": round(audit.figures["phi_replay_excess.all"], 4),
+                "ngram_recall_5": audit.figures["ngram_recall_5"],
+                "phi_replay_excess": audit.figures["phi_replay_excess.all"],
                 "longest_verbatim_run": int(audit.figures["longest_verbatim_run"]),
                 "documents_over_run": int(audit.figures["documents_over_run_threshold"]),
-                **{k: round(v, 4) for k, v in audit.figures.items() if k in TEXT_FIGURES},
+                **{k: v for k, v in audit.figures.items() if k in TEXT_FIGURES},
                 # Counts only: canary secrets are fake PHI, never shown. Null without canaries.
                 "canary_documents_dropped": dropped if canaries else None,
                 "canary_secrets_extracted": found.get("canary_secrets_extracted"),
@@ -169,20 +170,24 @@ GATE_BOUNDS = ("phi_replay_excess_low", "synthetic_mia_auc_low")
 def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
     audit = store.leak_audit(Partition.from_key(context.partition_key))
     passed, reasons = leak_gate(audit)
+    if not passed:
+        report_blocked(context, "leak gate", reasons)
     return AssetCheckResult(
         passed=passed,
-        description="passed" if passed else "; ".join(reasons),
-        metadata={
-            "phi_replay_excess": audit.figures["phi_replay_excess.all"],
-            "max_excess_phi_replay": audit.max_excess_phi_replay,
-            "longest_verbatim_run": audit.figures["longest_verbatim_run"],
-            "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
-            "max_verbatim_run": audit.max_verbatim_run,
-            "max_synthetic_mia_auc": audit.max_synthetic_mia_auc,
-            # Absent until canaries are planted: 0 then.
-            "canary_secrets_extracted": audit.figures.get("canary_secrets_extracted", 0.0),
-            **{k: audit.figures[k] for k in GATE_BOUNDS if k in audit.figures},
-        },
+        description="passed" if passed else f"BLOCKED: {'; '.join(reasons)}",
+        metadata=rounded(
+            {
+                "phi_replay_excess": audit.figures["phi_replay_excess.all"],
+                "max_excess_phi_replay": audit.max_excess_phi_replay,
+                "longest_verbatim_run": audit.figures["longest_verbatim_run"],
+                "documents_over_run_threshold": audit.figures["documents_over_run_threshold"],
+                "max_verbatim_run": audit.max_verbatim_run,
+                "max_synthetic_mia_auc": audit.max_synthetic_mia_auc,
+                # Absent until canaries are planted: 0 then.
+                "canary_secrets_extracted": audit.figures.get("canary_secrets_extracted", 0.0),
+                **{k: audit.figures[k] for k in GATE_BOUNDS if k in audit.figures},
+            }
+        ),
     )
 
 
@@ -230,7 +235,9 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             passed, reasons = leak_gate(store.leak_audit(text_part))
             if not passed:
                 # Blocking checks stop the run that failed them; this stops any later one.
-                raise Failure(f"the leak gate blocked synthetic_text[{text_part}]: {reasons}")
+                raise Failure(
+                    blocked_message("leak gate", "synthetic_text", str(text_part), reasons)
+                )
             subset = store.read_subset(run.partition)
             generation = store.generation(text_part)
             volume = generation.volume
@@ -320,8 +327,8 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
             comparison = {}
             for measure in ("token_f1", "strict_f1", "relaxed_f1", "binary_recall"):
                 ours, theirs = getattr(scores, measure), getattr(real, measure)
-                comparison[f"real_{measure}"] = round(theirs, 4)
-                comparison[f"{measure}_ratio"] = round(ours / theirs, 4) if theirs else 0.0
+                comparison[f"real_{measure}"] = theirs
+                comparison[f"{measure}_ratio"] = ours / theirs if theirs else 0.0
             return run.result(
                 {**metadata, **comparison},
                 data_version=sha,

@@ -39,9 +39,12 @@ def parents(context: AssetExecutionContext) -> dict[str, Parent]:
         if len(partitions) == 1:
             parent = Parent(key.to_user_string(), partitions[0], versions[0])
         else:
-            lines = "\n".join(f"{p}={v}" for p, v in zip(partitions, versions, strict=True))
-            combined = hashlib.sha256(lines.encode()).hexdigest()
-            parent = Parent(key.to_user_string(), ",".join(map(str, partitions)), combined)
+            # A report reads the partitions that exist; the others (an ablation never run, a
+            # fraction blocked) it leaves out, and so does its lineage.
+            read = [(p, v) for p, v in zip(partitions, versions, strict=True) if v is not None]
+            lines = "\n".join(f"{p}={v}" for p, v in read)
+            combined = hashlib.sha256(lines.encode()).hexdigest() if read else None
+            parent = Parent(key.to_user_string(), ",".join(p for p, _ in read) or None, combined)
         out[key.to_user_string()] = parent
     return out
 

@@ -9,6 +9,23 @@ from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
 from deid_platform.core.markdown import table
 
+# Every float the platform shows or tracks (metadata, MLflow metrics and params) has this many
+# decimals: 0.8000000000000002 and 24.598790968790297 read as 0.8 and 24.5988, and scores of one
+# page compare digit by digit.
+DECIMALS = 4
+
+
+def rounded(value: Any) -> Any:
+    """`value` with every float in it, inside dicts, lists and tuples too, rounded to `DECIMALS`;
+    anything else (a MetadataValue) as it is."""
+    if isinstance(value, float):
+        return round(value, DECIMALS)
+    if type(value) is dict:
+        return {k: rounded(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(rounded(v) for v in value)
+    return value
+
 
 def label_table(columns: Mapping[str, Mapping[str, int]]) -> MetadataValue:
     """Span counts per label, one column per split or sample."""
@@ -35,7 +52,7 @@ def rows_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Metadata
     records = [
         TableRecord(
             {
-                name: round(value, 3) if kind == "float" else str(value)
+                name: rounded(value) if kind == "float" else str(value)
                 for name, kind, value in zip(header, kinds, row, strict=True)
             }
         )

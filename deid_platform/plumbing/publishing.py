@@ -11,6 +11,7 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
+    AssetKey,
     Config,
     DataVersion,
     MaterializeResult,
@@ -21,8 +22,21 @@ from deid_platform.core.atomic import atomic_directory
 from deid_platform.core.hashing import directory_sha256
 from deid_platform.partitions import Partition
 from deid_platform.plumbing import lineage
+from deid_platform.plumbing.metadata import rounded
 from deid_platform.plumbing.store import ArtifactStore, Files
-from deid_platform.plumbing.tracking import MlflowTracking, TrackedRun
+from deid_platform.plumbing.tracking import MlflowTracking, TrackedRun, tag_shareable
+
+
+def shareable(asset: AssetKey, verdict: bool | None = None) -> bool:
+    """Whether a registered model may leave the hospital: a model trained on synthetic text
+    only (`synthetic_ner_model`, an ablation's included) may, unless the privacy audit's
+    `verdict` says it may not; a model trained on real text (the annotator, the LLMs) never."""
+    return asset.path[-1] == "synthetic_ner_model" and verdict is not False
+
+
+def registered_name(asset: AssetKey, partition: Partition) -> str:
+    """The MLflow registered model of one asset partition."""
+    return "-".join([asset.to_python_identifier(), *partition])
 
 
 class AssetRun:
@@ -61,14 +75,18 @@ class AssetRun:
             raise LookupError(f"{asset} has no data version: materialize it first")
         return version
 
-    def register_model(self) -> str:
-        """Hashes this partition's model directory and registers it in MLflow by reference;
+    def register_model(self, verdict: bool | None = None) -> str:
+        """Hashes this partition's model directory and registers it in MLflow by reference,
+        tagged `shareable` (see `shareable`; `verdict`: the privacy audit's, where known);
         returns the hash, which is the asset's data version."""
         directory = self.files.path("model")
         sha = directory_sha256(directory)
-        name = "-".join([self.context.asset_key.to_python_identifier(), *self.partition])
+        name = registered_name(self.context.asset_key, self.partition)
         version = self.mlflow.register_model(
-            name, directory, {"model_sha256": sha, "dagster.run_id": self.context.run.run_id}
+            name,
+            directory,
+            {"model_sha256": sha, "dagster.run_id": self.context.run.run_id},
+            shareable(self.context.asset_key, verdict),
         )
         self.mlflow.log_params({"model_sha256": sha})
         self._metadata.update(
@@ -77,6 +95,15 @@ class AssetRun:
             registered_model_version=version,
         )
         return sha
+
+    def tag_verdict(self, asset: AssetKey, verdict: bool) -> None:
+        """Tags the latest registered version of `asset`'s model of this partition with the
+        privacy audit's verdict, which comes after the model was registered."""
+        name = registered_name(asset, self.partition)
+        versions = self.mlflow.client.search_model_versions(f"name='{name}'")
+        if versions:
+            latest = max(versions, key=lambda v: int(v.version))
+            tag_shareable(self.mlflow.client, name, latest.version, shareable(asset, verdict))
 
     def result(
         self,
@@ -87,6 +114,7 @@ class AssetRun:
     ) -> MaterializeResult:
         """The asset's own metadata first, then what every asset reports. The numbers among the
         metadata are the MLflow run's metrics; `params` join the config among its params."""
+        metadata = rounded(dict(metadata))
         numbers = {
             k: float(v)
             for k, v in metadata.items()

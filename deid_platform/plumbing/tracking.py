@@ -19,6 +19,7 @@ from pydantic import Field
 
 from deid_platform import settings
 from deid_platform.plumbing.lineage import Parent
+from deid_platform.plumbing.metadata import rounded
 
 # MLflow 3 opens experiments in its GenAI view unless told they hold classic model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
@@ -56,6 +57,18 @@ def ensure_experiment(uri: str, name: str, artifact_location: str | None = None)
         return client.create_experiment(name, artifact_location=location, tags=EXPERIMENT_KIND)
 
 
+SHAREABLE = "shareable"
+
+
+def tag_shareable(client: MlflowClient, name: str, version: str, shareable: bool) -> None:
+    """Tags a registered model version, and the model (MLflow's model list shows its tags),
+    `shareable` true or false: the model list then tells the models trained on real text from
+    those that may leave the hospital. Called again when a later privacy verdict changes it."""
+    value = str(shareable).lower()
+    client.set_model_version_tag(name, version, SHAREABLE, value)
+    client.set_registered_model_tag(name, SHAREABLE, value)
+
+
 @dataclass
 class TrackedRun:
     client: MlflowClient
@@ -63,13 +76,15 @@ class TrackedRun:
     url: str
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        self.client.log_batch(self.run_id, params=[Param(k, str(v)) for k, v in params.items()])
+        self.client.log_batch(
+            self.run_id, params=[Param(k, str(v)) for k, v in rounded(dict(params)).items()]
+        )
 
     def log_metrics(self, metrics: Mapping[str, float], step: int = 0) -> None:
         now = int(time.time() * 1000)
         self.client.log_batch(
             self.run_id,
-            metrics=[Metric(k, float(v), now, step) for k, v in metrics.items()],
+            metrics=[Metric(k, rounded(float(v)), now, step) for k, v in metrics.items()],
         )
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
@@ -78,15 +93,19 @@ class TrackedRun:
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)
 
-    def register_model(self, name: str, directory: str | Path, tags: Mapping[str, str]) -> str:
-        """Registers a model directory by reference. The weights stay in the artifact store: a
-        tokenizer trained on real text holds real strings in its vocabulary, so copying the model
-        into MLflow would carry PHI out of the store."""
+    def register_model(
+        self, name: str, directory: str | Path, tags: Mapping[str, str], shareable: bool
+    ) -> str:
+        """Registers a model directory by reference, the model and the version tagged
+        `shareable` true or false. The weights stay in the artifact store: a tokenizer trained
+        on real text holds real strings in its vocabulary, so copying the model into MLflow
+        would carry PHI out of the store."""
         if not self.client.search_registered_models(f"name = '{name}'"):
             self.client.create_registered_model(name)
         version = self.client.create_model_version(
             name, source=Path(directory).resolve().as_uri(), run_id=self.run_id, tags=dict(tags)
         )
+        tag_shareable(self.client, name, str(version.version), shareable)
         return str(version.version)
 
 

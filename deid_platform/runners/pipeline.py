@@ -1,7 +1,8 @@
-"""Runs the asset graph in-process through its named jobs, partition by partition, against a
-Dagster instance: what `make demo` does, and what a test does with a temporary instance. Each
-run is reported in one line, with the seconds of its steps; Dagster's own events go to a log
-file."""
+"""Runs the asset graph through its named jobs, partition by partition, against a Dagster
+instance: what `make demo` does, and what a test does with a temporary instance. The runs are the
+code location's (see `location`), executed in this process so that a test may replace resources;
+each is tagged with what launched it and reported in one line, with the seconds of its steps;
+Dagster's own events go to a log file."""
 
 from __future__ import annotations
 
@@ -10,13 +11,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, DagsterEventType, DagsterInstance, JobDefinition
+from dagster import (
+    AssetCheckEvaluation,
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    JobDefinition,
+)
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.execution.api import execute_run
 
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition, fraction_partitions, language_partitions
+from deid_platform.runners.location import CodeLocation
 
 # The console shows only what `log` says; every event, DEBUG included, goes to the log file.
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# The steps run in this process, one after the other, as `execute_in_process` runs them.
+QUIET = {
+    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+    "execution": {"config": {"in_process": {}}},
+}
 
 
 @dataclass
@@ -38,16 +52,17 @@ def run_pipeline(
     run_config: dict[str, Any] | None = None,
     log_file: Path | None = None,
     ablations: Sequence[str] = (),
+    launched_by: str = "demo",
 ) -> Outcome:
     """Observes each language's corpus files, then runs `prepare_language`, `synthesize_fraction`
     for every fraction and `report_language`. `run_config` holds `{"ops": {asset: {"config":
     ...}}}` for the assets that take config; `ablations` the fractions at which to run the
     single-side ablations too (they read the all-data partitions, so they run after every
-    fraction). A partition the leak gate blocks is reported and skipped; any other failure
-    raises."""
+    fraction); `launched_by` the command, in every run's `deid/launched_by` tag. A partition
+    the leak gate blocks is reported and skipped; any other failure raises."""
     graph = build(resources)
     outcome = Outcome()
-    runner = _Runner(instance, run_config or {}, log, log_file, outcome)
+    runner = _Runner(instance, run_config or {}, log, log_file, outcome, launched_by)
     for language in languages or language_partitions.get_partition_keys():
         runner.run(graph.resolve_job_def("observe_corpora"), Partition(language))
         runner.run(graph.resolve_job_def("prepare_language"), Partition(language))
@@ -68,12 +83,13 @@ def rerun_assets(
     log: Callable[[str], None] = print,
     log_file: Path | None = None,
     resources: dict[str, Any] | None = None,
+    launched_by: str = "benchmark",
 ) -> Outcome:
     """Materializes only `assets` of one partition of a job, reading what the store holds
     upstream: one more model on the same data with other config (the volume ablation trains a
     second NER model on each synthetic corpus). Raises as `run_pipeline` does."""
     outcome = Outcome()
-    runner = _Runner(instance, run_config or {}, log, log_file, outcome)
+    runner = _Runner(instance, run_config or {}, log, log_file, outcome, launched_by)
     runner.run(build(resources).resolve_job_def(job_name), partition, assets)
     return outcome
 
@@ -85,6 +101,8 @@ class _Runner:
     log: Callable[[str], None]
     log_file: Path | None
     outcome: Outcome
+    launched_by: str
+    location: CodeLocation = field(default_factory=CodeLocation)
 
     def run(
         self, job: JobDefinition, partition: Partition, assets: Sequence[AssetKey] | None = None
@@ -93,26 +111,31 @@ class _Runner:
         if assets is not None:
             nodes &= {key.to_python_identifier() for key in assets}
         ops = {k: v for k, v in self.run_config.get("ops", {}).items() if k in nodes}
-        result = job.execute_in_process(
-            instance=self.instance,
-            partition_key=partition.key,
-            run_config={"ops": ops, **QUIET},
-            raise_on_error=False,
-            asset_selection=assets,
+        run_config = {"ops": ops, **QUIET}
+        run = self.location.create_run(
+            self.instance, job, partition.key, run_config, self.launched_by, assets
         )
-        self.outcome.run_ids.append(result.run_id)
-        self._report(result.run_id, partition)
+        result = execute_run(InMemoryJob(job), run, self.instance)
+        self.outcome.run_ids.append(run.run_id)
+        self._report(run.run_id, partition)
         if result.success:
             return
-        gate = [e for e in result.get_asset_check_evaluations() if e.blocking and not e.passed]
+        gate = [
+            e
+            for e in (event.event_specific_data for event in result.all_events)
+            if isinstance(e, AssetCheckEvaluation) and e.blocking and not e.passed
+        ]
         if gate:
-            reasons = "; ".join(e.description or e.check_name for e in gate)
+            reasons = "; ".join(
+                (e.description or e.check_name).removeprefix("BLOCKED: ") for e in gate
+            )
             self.outcome.blocked[str(partition)] = reasons
             self.log(f"  blocked [{partition}]: {reasons}; nothing downstream of it was built")
             return
         errors = [
             f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"
-            for event in result.get_step_failure_events()
+            for event in result.all_events
+            if event.event_type == DagsterEventType.STEP_FAILURE
         ]
         raise RuntimeError(f"{job.name} [{partition}] failed: {'; '.join(errors)}")
 

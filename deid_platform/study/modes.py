@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from dagster import AssetDep, AssetKey, PartitionMapping
 
 from deid_platform.core.ablation import AblationRow
-from deid_platform.core.privacy import leak_gate
 from deid_platform.partitions import FULL_FRACTION, Partition, full_fraction
+from deid_platform.plumbing.blocking import gate_verdict
 from deid_platform.plumbing.store import ArtifactStore
 
 
@@ -50,9 +50,9 @@ class Mode:
         text = self.reads(partition, "text")
         if not store.path("synthetic_text", text, "leak_audit").exists():
             return f"synthetic_text[{text}] not materialized"
-        passed, reasons = leak_gate(store.leak_audit(text))
-        if not passed:
-            return f"leak gate blocked synthetic_text[{text}]: {'; '.join(reasons)}"
+        blocked = gate_verdict(store, text)
+        if blocked:
+            return blocked
         model = self.key("synthetic_ner_model")
         for key in (AssetKey("annotator_model"), model):
             if not store.path(key, partition, "scores").exists():

@@ -14,7 +14,7 @@ from deid_platform.core.preset import overrides
 from deid_platform.core.records import NerScores
 from deid_platform.partitions import language_fraction_partitions
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
-from deid_platform.plumbing.metadata import per_label_table
+from deid_platform.plumbing.metadata import per_label_table, rounded
 from deid_platform.plumbing.publishing import AssetRun
 from deid_platform.plumbing.store import Files
 
@@ -34,7 +34,7 @@ def f1_floor_result(scores: NerScores, floor: float) -> AssetCheckResult:
         passed=passed,
         severity=AssetCheckSeverity.WARN,
         description=f"token F1 {scores.token_f1:.3f} {'>=' if passed else '<'} floor {floor}",
-        metadata={"token_f1": scores.token_f1, "floor": floor},
+        metadata=rounded({"token_f1": scores.token_f1, "floor": floor}),
     )
 
 

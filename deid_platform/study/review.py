@@ -26,6 +26,7 @@ INPUT_VERSION = "dagster/input_data_version/"
 SOURCE = AssetKey("real_corpus_files")
 KEPT = (
     "mlflow_run_id",
+    "mlflow_url",
     "token_f1",
     "strict_f1",
     "method",
@@ -214,23 +215,56 @@ def _check_mlflow(chain: list[dict[str, Any]], uri: str) -> None:
                 link["note"] = "its MLflow run names another Dagster run"
 
 
+REVIEW_HEADER = [
+    "asset",
+    "partition",
+    "data version",
+    "code",
+    "Dagster run",
+    "MLflow run",
+    "time",
+    "verified",
+]
+
+
+def review_rows(review: dict[str, Any], links: bool = True) -> list[list[str]]:
+    """One row per link of the chain (see `REVIEW_HEADER`); with `links`, the run ids are
+    markdown links to the Dagster run page and the MLflow run."""
+    rows = []
+    for link in review["chain"]:
+        dagster, mlflow = link["dagster_run_id"], str(link.get("mlflow_run_id", ""))
+        if links:
+            dagster = f"[{dagster[:8]}](/runs/{dagster})"
+            mlflow = f"[{mlflow[:8]}]({link['mlflow_url']})" if link.get("mlflow_url") else ""
+        else:
+            dagster, mlflow = dagster[:8], mlflow[:8]
+        rows.append(
+            [
+                link["asset"],
+                link["partition"] or "",
+                str(link["data_version"])[:12],
+                link["code_version"] or "",
+                dagster,
+                mlflow,
+                link["time"],
+                "yes" if link["verified"] else f"NO: {link['note']}",
+            ]
+        )
+    return rows
+
+
+def compact_review(review: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Asset, partition, data version and verdict of each link of the chain: the review as a
+    table narrow enough for the metadata column of the asset's overview (the markdown review
+    has every column, the runs linked)."""
+    header = ["asset", "partition", "version", "verified"]
+    rows = [[row[0], row[1], row[2][:8], row[7]] for row in review_rows(review, links=False)]
+    return header, rows
+
+
 def render_markdown(review: dict[str, Any]) -> str:
     """The review for people: the same text in the UI, on the command line and in MLflow."""
     subject = review["subject"]
-    rows = [
-        [
-            link["asset"],
-            link["partition"] or "",
-            str(link["data_version"])[:12],
-            link["code_version"] or "",
-            link["dagster_run_id"][:8],
-            str(link.get("mlflow_run_id", ""))[:8],
-            link["time"],
-            "yes" if link["verified"] else f"NO: {link['note']}",
-        ]
-        for link in review["chain"]
-    ]
-    header = ["asset", "partition", "data version", "code", "Dagster run", "MLflow run", "time"]
     lines = [
         f"# Privacy review: {subject['asset']} [{subject['partition']}]",
         "",
@@ -239,7 +273,7 @@ def render_markdown(review: dict[str, Any]) -> str:
         "",
         f"All lineage links verified: **{review['all_links_verified']}**",
         "",
-        table([*header, "verified"], rows),
+        table(REVIEW_HEADER, review_rows(review)),
         "",
         "## Real data",
         "",

@@ -1,0 +1,31 @@
+"""The runs the runners start belong to the code location, as the UI's and `dg launch`'s do."""
+
+from dagster import DagsterEventType, DagsterInstance
+
+from deid_platform.core.surrogates import write_demo_corpus
+from deid_platform.definitions import build
+from deid_platform.partitions import Partition
+from deid_platform.runners.location import LAUNCHED_BY
+from deid_platform.runners.pipeline import Outcome, _Runner
+from deid_platform_tests.conftest import PLATFORM_SIZES, temporary_resources
+
+
+def test_a_run_carries_the_code_location_origin_and_what_launched_it(tmp_path, monkeypatch):
+    write_demo_corpus("es", tmp_path / "es", seed=1, sizes=PLATFORM_SIZES)
+    monkeypatch.setenv("DEID_CORPUS_ES", str(tmp_path / "es"))
+    graph = build(temporary_resources(tmp_path))
+    with DagsterInstance.ephemeral() as instance:
+        runner = _Runner(instance, {}, lambda _: None, None, Outcome(), "test")
+        runner.run(graph.resolve_job_def("observe_corpora"), Partition("es"))
+        (run_id,) = runner.outcome.run_ids
+        run = instance.get_run_by_id(run_id)
+        observed = [
+            entry.dagster_event.partition
+            for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_OBSERVATION)
+        ]
+    assert observed == ["es"]  # a run for one language observes that language only
+    assert run.is_success
+    origin = run.remote_job_origin
+    assert origin.location_name == "deid-platform" and origin.job_name == "observe_corpora"
+    assert origin.repository_origin.repository_name == "__repository__"
+    assert run.tags[LAUNCHED_BY] == "test" and run.tags["dagster/partition"] == "es"
