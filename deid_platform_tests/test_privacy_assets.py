@@ -16,6 +16,7 @@ from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.markdown import parse
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition
+from deid_platform.plumbing.metadata import rounded
 from deid_platform.study.review import build_review, render_markdown
 from deid_platform_tests.conftest import (
     artifact,
@@ -373,7 +374,7 @@ def test_dp_adaptation_with_canaries_through_the_assets(platform_copy):
     guarantee = json.loads(
         artifact(root, "adapted_llm", "0.25|es", "privacy_guarantee").read_text()
     )
-    assert guarantee["epsilon"] == meta["dp_epsilon"]
+    assert rounded(guarantee["epsilon"]) == meta["dp_epsilon"]  # metadata shows 4 decimals
     run = MlflowClient(uri).get_run(meta["mlflow_run_id"])
     assert run.data.metrics["dp_epsilon"] == meta["dp_epsilon"]
     assert run.data.metrics["dp_noise_multiplier"] == meta["dp_noise_multiplier"]

@@ -268,7 +268,7 @@ def test_launchpad_describes_the_config(ui, page):
     page.mouse.click(box["x"] + box["width"] + 14, box["y"] + box["height"] / 2)  # its menu
     page.get_by_text("Open launchpad").click()
     page.get_by_text("max_excess_phi_replay").first.click()
-    page.get_by_text("Leak gate: the largest share of the LLM's training PHI").first.wait_for()
+    page.get_by_text("Leak gate: blocks when the lower bound of the 95 % interval").first.wait_for()
     assert page.get_by_text("max_excess_phi_replay: 0.1").count() == 1  # the default, shown
     shot(page, "launchpad")
 
