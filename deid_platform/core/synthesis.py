@@ -18,7 +18,7 @@ from typing import Any
 from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
-from deid_platform.core.prompts import prompt_of, safe_prompt
+from deid_platform.core.prompts import phi_strings, prompt_of, safe_prompt
 from deid_platform.core.records import Sampling
 
 # Control characters and line separators other than newline and tab: a byte-level generator can
@@ -151,8 +151,9 @@ def generate_documents(
     from deid_platform.core.lm.generation import generate_batched
 
     lengths = token_lengths(tokenizer, [d.text for d in train])
+    avoid = phi_strings(list(prompt_docs))
     safe = {
-        doc.id: safe_prompt(doc, sampling.prompt_words, language, sampling.seed)
+        doc.id: safe_prompt(doc, sampling.prompt_words, language, sampling.seed, avoid)
         for doc in prompt_docs
     }
     prompts = {doc_id: prompt for doc_id, (prompt, _) in safe.items()}

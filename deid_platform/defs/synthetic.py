@@ -66,8 +66,9 @@ from deid_platform.study.ner_step import f1_floor_check, f1_floor_result, train_
     group_name="synthetic",
     kinds={"pytorch", "jsonl"},
     # 2: rounds until the produced tokens reach the target, volume_of; 3: canary notes dropped;
-    # 4: surrogate prompts, data-only membership inference and baselines in the audit.
-    code_version="4",
+    # 4: surrogate prompts, data-only membership inference and baselines in the audit; 5: no
+    # surrogate equals a PHI string of any prompt note.
+    code_version="5",
 )
 def synthetic_text(
     context: AssetExecutionContext,
