@@ -29,3 +29,25 @@ def test_a_run_carries_the_code_location_origin_and_what_launched_it(tmp_path, m
     assert origin.location_name == "deid-platform" and origin.job_name == "observe_corpora"
     assert origin.repository_origin.repository_name == "__repository__"
     assert run.tags[LAUNCHED_BY] == "test" and run.tags["dagster/partition"] == "es"
+
+
+def test_a_language_whose_every_fraction_is_blocked_gets_no_report(monkeypatch):
+    """The report of nothing would fail the whole run; the blocked partitions are the outcome."""
+    import deid_platform.runners.pipeline as pipeline
+
+    jobs: list[tuple[str, str]] = []
+
+    def run(self, job, partition, assets=None):
+        jobs.append((job.name, str(partition)))
+        if job.name == "synthesize_fraction" and partition.fraction in ("0.25", "1.0"):
+            self.outcome.blocked[str(partition)] = "leak gate"
+
+    monkeypatch.setattr(_Runner, "run", run)
+    outcome = pipeline.run_pipeline(
+        DagsterInstance.ephemeral(), ["es"], ["0.25", "1.0"], log=lambda _: None
+    )
+    assert set(outcome.blocked) == {"0.25|es", "1.0|es"}
+    assert ("report_language", "es") not in jobs and ("synthesize_fraction", "1.0|es") in jobs
+    jobs.clear()
+    pipeline.run_pipeline(DagsterInstance.ephemeral(), ["es"], ["0.05", "1.0"], log=lambda _: None)
+    assert ("report_language", "es") in jobs  # one fraction left to report
