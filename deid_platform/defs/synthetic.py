@@ -215,7 +215,7 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             "real_corpus",
         ],
         group_name=mode.group,
-        kinds={"pytorch", "jsonl"},
+        kinds=mode.kinds("pytorch", "jsonl"),
         # 2: every mode selects the same generator token count.
         code_version="2",
         # The ablations run on demand: nothing retrains them by itself.
@@ -290,7 +290,7 @@ def ner_asset(mode: Mode) -> AssetsDefinition:
         key=mode.key("synthetic_ner_model"),
         deps=[corpus, "annotator_model", "real_corpus"],
         group_name=mode.group,
-        kinds={"pytorch", "mlflow"},
+        kinds=mode.kinds("pytorch", "mlflow"),
         # 2: the embedded preset adds word shapes and fixed-shape PHI recognizers.
         code_version="2",
         pool="training",

@@ -37,6 +37,12 @@ class Mode:
         """`synthetic_corpus` for the main mode, `llm_only/synthetic_corpus` for an ablation."""
         return AssetKey(name if self.automated else [self.name, name])
 
+    def kinds(self, *kinds: str) -> set[str]:
+        """An asset's kinds, with an ablation's name among them: the asset graph labels a node by
+        the last part of its key only (`synthetic_corpus` for every mode) and shows the kinds on
+        it."""
+        return {*kinds} if self.automated else {*kinds, self.name}
+
     def dep(self, asset: str, side: str) -> AssetDep:
         mapping = self.text if side == "text" else self.annotator
         return AssetDep(asset, partition_mapping=mapping) if mapping else AssetDep(asset)
