@@ -137,3 +137,16 @@ def test_a_rerun_trains_only_the_selected_model_with_its_new_config(platform_cop
     record = latest(instance, "synthetic_ner_model", "1.0|es")
     assert record.run_id == outcome.run_ids[0] != before
     assert latest(instance, "synthetic_corpus", "1.0|es").run_id != record.run_id
+
+
+def test_the_demo_summary_prints_whole_counts_and_every_report(platform):
+    from deid_platform.runners.summary import summary
+
+    _, instance, _, _ = platform
+    printed = summary(instance, ["es", "sv"])
+    text_table = printed.split("synthetic_text\n")[1].split("\n\n")[0]
+    rows = [line.split(" | ") for line in text_table.splitlines()[2:]]
+    assert len(rows) == 8
+    # median characters and tokens/s: whole numbers, never "658.000"
+    assert all("." not in cell for row in rows for cell in row[3:5]), text_table
+    assert "ablation_report[es]" in printed and "ablation_report[sv]" in printed

@@ -30,6 +30,11 @@ def latest_metadata(
     return {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
 
 
+def _whole(value: float | None) -> str:
+    # A median may fall between two notes and a speed has no useful decimals: both print whole.
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def summary(instance: DagsterInstance, languages: Sequence[str]) -> str:
     fractions = fraction_partitions.get_partition_keys()
     corpus_rows, text_rows = [], []
@@ -47,8 +52,8 @@ def summary(instance: DagsterInstance, languages: Sequence[str]) -> str:
                     lang,
                     fraction,
                     meta.get("documents", "-"),
-                    meta.get("median_characters", "-"),
-                    meta.get("generation_tokens_per_second", "-"),
+                    _whole(meta.get("median_characters")),
+                    _whole(meta.get("generation_tokens_per_second")),
                     gate if len(gate) < 40 else "BLOCKED",
                 ]
             )
