@@ -17,12 +17,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from dagster import AssetKey
 
-from deid_platform.definitions import build
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.tracking import MlflowTracking
+from deid_platform.runners.pipeline import rerun_assets
 from deid_platform.settings import PROJECT_ROOT
-from deid_platform_tests.conftest import copy_platform, materialize_assets
+from deid_platform_tests.conftest import copy_platform
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -111,16 +112,20 @@ def ui(platform, tmp_path_factory):
         pytest.skip("Debian chromium is not installed (.ci/run installs it with apt-get)")
     root, instance, resources, uri = copy_platform(platform, tmp_path_factory.mktemp("ui"))
     # A partition the leak gate blocks (no synthetic text passes a negative threshold), in a run
-    # that would build what lies below it.
+    # that would build what lies below it, launched through the code location as the UI and
+    # `deid demo` launch theirs.
     blocked = {"ops": {"synthetic_text": {"config": {"volume": 0.3, "max_excess_phi_replay": -1}}}}
-    materialize_assets(
-        build(resources),
+    outcome = rerun_assets(
         instance,
-        ["synthetic_text", "synthetic_corpus", "privacy_audit"],
+        "synthesize_fraction",
         Partition("sv", "0.05"),
+        [AssetKey(a) for a in ("synthetic_text", "synthetic_corpus", "privacy_audit")],
         blocked,
-        raise_on_error=False,
+        log=lambda _: None,
+        resources=resources,
+        launched_by="test",
     )
+    assert "0.05|sv" in outcome.blocked
     # The MLflow UI serves the report's plot, which the report's page shows inline: the report
     # again, its links to this server.
     mlflow = Server(
@@ -133,8 +138,15 @@ def ui(platform, tmp_path_factory):
     tracking = MlflowTracking(
         tracking_uri=uri, artifact_location=str(platform[0] / "artifacts"), ui_url=mlflow.url
     )
-    graph = build({**resources, "tracking": tracking})
-    materialize_assets(graph, instance, ["ablation_report"], Partition("es"))
+    rerun_assets(
+        instance,
+        "report_language",
+        Partition("es"),
+        [AssetKey("ablation_report")],
+        log=lambda _: None,
+        resources={**resources, "tracking": tracking},
+        launched_by="test",
+    )
     instance.dispose()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
     env = dict(
@@ -244,7 +256,11 @@ def test_blocked_partition_shows_as_blocked(ui, page):
     shot(page, "blocked-downstream")
     runs = ui.graphql(RUNS)["data"]["runsOrError"]["results"]
     tagged = [{t["key"]: t["value"] for t in r["tags"]} for r in runs]
-    assert any(t.get("deid/blocked_by") == "leak gate" for t in tagged)
+    # The blocked run is a run of a named job, launched like every other.
+    assert any(
+        t.get("deid/blocked_by") == "leak gate" and t.get("deid/launched_by") == "test"
+        for t in tagged
+    )
 
 
 def test_run_list_shows_the_code_location_and_what_launched_them(ui, page):
