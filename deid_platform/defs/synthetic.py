@@ -11,13 +11,13 @@ Every mode selects the same number of generator tokens of its text (`token_targe
 """
 
 import dataclasses
+from collections.abc import Iterator
 
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
-    Failure,
     MaterializeResult,
     MetadataValue,
     asset_check,
@@ -46,7 +46,7 @@ from deid_platform.core.synthesis import (
 )
 from deid_platform.partitions import Partition, language_fraction_partitions
 from deid_platform.plumbing.assets import REFRESH, fraction_asset
-from deid_platform.plumbing.blocking import blocked_message, report_blocked
+from deid_platform.plumbing.blocking import LEAK_GATE, blocked_message, report_blocked
 from deid_platform.plumbing.compute import Compute, TrainingLauncher
 from deid_platform.plumbing.metadata import label_table, rounded
 from deid_platform.plumbing.publishing import asset_run
@@ -85,7 +85,7 @@ def synthetic_text(
     prompt words replaced by surrogates (`prompt_phi_replaced` counts them), and notes that carry
     a canary of the adapted LLM dropped (counted). The text is audited against the LLM's training
     notes, each figure beside its baseline of real notes the LLM never saw (n-gram overlap, PHI
-    replay, verbatim runs, data-only membership inference), for the blocking `leak_gate` check.
+    replay, verbatim runs, data-only membership inference), for the `leak_gate` check.
     Metadata holds numbers only."""
     with asset_run(context, store, tracking, config) as run:
         language = run.partition.language
@@ -159,14 +159,14 @@ GATE_BOUNDS = ("phi_replay_excess_low", "synthetic_mia_auc_low")
 
 @asset_check(
     asset=synthetic_text,
-    name="leak_gate",
+    name=LEAK_GATE,
     partitions_def=language_fraction_partitions,
-    blocking=True,
     description="Leak gate: no planted canary secret in the synthetic text; the data-only "
     "membership inference AUC's interval not above max_synthetic_mia_auc; the synthetic text "
     "replays no more of the LLM's training PHI than of real notes it never saw (the excess's "
     "interval not above max_excess_phi_replay); no note copies a verbatim run of a training note "
-    "longer than real unseen notes do. A blocked partition trains nothing downstream.",
+    "longer than real unseen notes do. A blocked partition trains nothing downstream: its "
+    "synthetic corpus is skipped, and with it every asset below.",
 )
 def leak_gate_check(context: AssetCheckExecutionContext, store: ArtifactStore) -> AssetCheckResult:
     audit = store.leak_audit(Partition.from_key(context.partition_key))
@@ -220,9 +220,12 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
         code_version="2",
         # The ablations run on demand: nothing retrains them by itself.
         automation_condition=REFRESH if mode.automated else None,
+        # Nothing is yielded from text the leak gate blocked: Dagster skips every step below.
+        output_required=False,
         description=f"The synthetic text machine-annotated by an annotator ({mode.name}: "
-        f"{mode.description}). Stored as BRAT and JSONL with provenance per note; metadata holds "
-        "counts, the label distribution against the real one, and a masked preview.",
+        f"{mode.description}), skipped when the leak gate blocked that text. Stored as BRAT and "
+        "JSONL with provenance per note; metadata holds counts, the label distribution against "
+        "the real one, and a masked preview.",
     )
     def _corpus(
         context: AssetExecutionContext,
@@ -230,15 +233,15 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
         store: ArtifactStore,
         tracking: MlflowTracking,
         compute: Compute,
-    ) -> MaterializeResult:
+    ) -> Iterator[MaterializeResult]:
+        text_part = mode.reads(Partition.from_key(context.partition_key), "text")
+        passed, reasons = leak_gate(store.leak_audit(text_part))
+        if not passed:
+            # In the run the gate failed in and in any later one: skipped, not failed.
+            message = blocked_message("leak gate", "synthetic_text", str(text_part), reasons)
+            context.log.warning(f"{message}; skipped, with everything below it")
+            return
         with asset_run(context, store, tracking, config) as run:
-            text_part = mode.reads(run.partition, "text")
-            passed, reasons = leak_gate(store.leak_audit(text_part))
-            if not passed:
-                # Blocking checks stop the run that failed them; this stops any later one.
-                raise Failure(
-                    blocked_message("leak gate", "synthetic_text", str(text_part), reasons)
-                )
             subset = store.read_subset(run.partition)
             generation = store.generation(text_part)
             volume = generation.volume
@@ -265,7 +268,7 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             # Masked with every real PHI string the store holds, not only the LLM's training notes'.
             real = store.read_real(run.partition.language)
             labels = {"synthetic": summarize(docs)["labels"], "real": summarize(subset)["labels"]}
-            return run.result(
+            yield run.result(
                 {
                     "mode": mode.name,
                     "text_fraction": annotation.text_fraction,

@@ -1,8 +1,9 @@
 """What a failed leak gate leaves behind for the people who look: the run tagged and its log
 naming the gate, and every asset partition below the blocked one marked "blocked" with the gate's
-reason, its checks with a warning that they never ran. Dagster fails the run a blocking check
-stops, and its asset pages then read "failed" for the assets the run did not build; these marks
-say why."""
+reason, its checks with a warning that they never ran. The gate is not a Dagster blocking check
+(a failed one fails the run, and every asset page below then reads "failed"): the synthetic
+corpus reads the gate itself and yields nothing, so Dagster skips it and everything below it, and
+these marks say why."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from deid_platform.core.privacy import leak_gate
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.store import ArtifactStore
 
+LEAK_GATE = "leak_gate"
 BLOCKED_BY = "deid/blocked_by"
 BLOCKED = "deid/blocked"
 

@@ -23,6 +23,7 @@ from dagster._core.execution.api import execute_run
 
 from deid_platform.definitions import build
 from deid_platform.partitions import Partition, fraction_partitions, language_partitions
+from deid_platform.plumbing.blocking import LEAK_GATE
 from deid_platform.runners.location import CodeLocation
 
 # The console shows only what `log` says; every event, DEBUG included, goes to the log file.
@@ -35,7 +36,7 @@ QUIET = {
 
 @dataclass
 class Outcome:
-    """What a pipeline run did: partitions a blocking check stopped, with the reasons, the ids of
+    """What a pipeline run did: partitions the leak gate blocked, with the reasons, the ids of
     the Dagster runs, and the seconds of every step (step key, partition, seconds)."""
 
     blocked: dict[str, str] = field(default_factory=dict)
@@ -124,12 +125,10 @@ class _Runner:
         result = execute_run(InMemoryJob(job), run, self.instance)
         self.outcome.run_ids.append(run.run_id)
         self._report(run.run_id, partition)
-        if result.success:
-            return
         gate = [
             e
             for e in (event.event_specific_data for event in result.all_events)
-            if isinstance(e, AssetCheckEvaluation) and e.blocking and not e.passed
+            if isinstance(e, AssetCheckEvaluation) and e.check_name == LEAK_GATE and not e.passed
         ]
         if gate:
             reasons = "; ".join(
@@ -137,6 +136,7 @@ class _Runner:
             )
             self.outcome.blocked[str(partition)] = reasons
             self.log(f"  blocked [{partition}]: {reasons}; nothing downstream of it was built")
+        if result.success:
             return
         errors = [
             f"{event.step_key}: {_root_cause(event.event_specific_data.error)}"
