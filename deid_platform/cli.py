@@ -100,11 +100,23 @@ def ensure_demo_corpora(languages: list[str]) -> None:
             print(f"generated demo corpus {target}: {counts}")
 
 
+def clear_automation_pause(home: Path) -> None:
+    """The automation sensor evaluates every condition whatever Dagster's pre-sensor pause flag
+    says, yet the UI's job pages read that flag, unset on a fresh instance, as "Auto-materialize
+    off" while the sensor runs: it is set to not paused."""
+    from dagster import DagsterInstance
+    from dagster._daemon.asset_daemon import set_auto_materialize_paused
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        set_auto_materialize_paused(instance, False)
+
+
 def _dagster_home(args: argparse.Namespace) -> int:
     """Prepares the instance and the MLflow store before any step runs (`make ui`)."""
     from deid_platform.plumbing.tracking import MlflowTracking
 
     home = settings.dagster_home()
+    clear_automation_pause(home)
     tracking = MlflowTracking(
         tracking_uri=settings.mlflow_tracking_uri(),
         artifact_location=settings.mlflow_artifact_location(),

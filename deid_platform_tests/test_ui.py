@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
+from deid_platform.cli import clear_automation_pause
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.tracking import MlflowTracking
 from deid_platform.runners.pipeline import rerun_assets
@@ -149,6 +150,7 @@ def ui(platform, tmp_path_factory):
     )
     instance.dispose()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", root / "dagster_home" / "dagster.yaml")
+    clear_automation_pause(root / "dagster_home")  # as `make ui` does, through `deid dagster-home`
     env = dict(
         os.environ,
         DAGSTER_HOME=str(root / "dagster_home"),
@@ -274,6 +276,10 @@ def test_run_list_shows_the_code_location_and_what_launched_them(ui, page):
     page.get_by_text("deid test").first.wait_for()  # the "Launched by" column
     page.get_by_text("synthesize_fraction").first.wait_for()
     shot(page, "runs")
+    # The job's page shows its runs and the automation as the sensor runs it.
+    page.goto(f"{ui.url}/locations/deid-platform/jobs/synthesize_fraction/runs", wait_until="load")
+    page.get_by_text("Auto-materialize on").first.wait_for(timeout=60_000)
+    page.get_by_text("deid test").first.wait_for()
 
 
 def test_launchpad_describes_the_config(ui, page):
