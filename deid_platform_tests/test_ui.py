@@ -318,3 +318,10 @@ def test_graph_and_report_screenshots(ui, page):
     page.get_by_text("real_corpus_files").first.wait_for(timeout=60_000)
     page.wait_for_timeout(3000)  # the graph lays itself out after the page has loaded
     shot(page, "asset-graph")
+    # The ablations' nodes read synthetic_corpus and synthetic_ner_model like the main mode's
+    # (the graph shows a key's last part); their mode is among their kinds.
+    page.goto(f"{ui.url}/locations/deid-platform/asset-groups/ablations", wait_until="load")
+    for mode in ("llm_only", "annotator_only"):
+        page.get_by_text(mode, exact=True).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)
+    shot(page, "ablations-group")
