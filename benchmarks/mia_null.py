@@ -27,7 +27,7 @@ from deid_platform.core.attacks.membership import attack_figures, membership_set
 from deid_platform.core.attacks.synthetic_text import data_only_scores
 from deid_platform.core.formats.jsonl import read_jsonl
 from deid_platform.core.lm.model import load_lm
-from deid_platform.core.synthesis import generate_documents
+from deid_platform.core.synthesis import generate_documents, generation_sources
 from deid_platform.partitions import Partition
 from deid_platform.plumbing.store import ArtifactStore
 from deid_platform.study.configs import SyntheticTextConfig
@@ -59,9 +59,7 @@ def main() -> None:
     null_docs, stats = generate_documents(
         model,
         tokenizer,
-        train=train,
-        reference=real["train"] if config.volume_of == "corpus" else train,
-        prompt_docs=real["dev"],
+        **generation_sources(train, real, config.volume_of),
         sampling=config.sampling(),
         language=args.language,
     )

@@ -121,6 +121,19 @@ def token_lengths(tokenizer: Any, texts: Sequence[str]) -> list[int]:
     return [len(ids) - 2 for ids in document_ids(tokenizer, texts)]
 
 
+def generation_sources(
+    train: Sequence[Document], splits: Mapping[str, Sequence[Document]], volume_of: str
+) -> dict[str, Sequence[Document]]:
+    """The real notes `generate_documents` reads: the training notes whose lengths it draws, the
+    text its volume counts against (the whole training corpus or the subset, `volume_of`) and the
+    dev notes whose opening words prompt it."""
+    return {
+        "train": train,
+        "reference": splits["train"] if volume_of == "corpus" else train,
+        "prompt_docs": splits["dev"],
+    }
+
+
 # Rounds stop here even short of the target: a generator that ends every note at once (EOS)
 # would otherwise loop; the shortfall shows in volume_tokens.
 MAX_ROUNDS = 10

@@ -41,6 +41,7 @@ from deid_platform.core.records import Annotation, SyntheticText
 from deid_platform.core.synthesis import (
     annotate_documents,
     generate_documents,
+    generation_sources,
     select_tokens,
     token_lengths,
 )
@@ -98,9 +99,7 @@ def synthetic_text(
         docs, stats = generate_documents(
             model,
             tokenizer,
-            train=train,
-            reference=real["train"] if config.volume_of == "corpus" else train,
-            prompt_docs=real["dev"],
+            **generation_sources(train, real, config.volume_of),
             sampling=config.sampling(),
             language=language,
             batch_size=config.batch_size
