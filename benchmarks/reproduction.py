@@ -332,6 +332,8 @@ class SeedRun:
             "privacy": {
                 "ngram_recall_5": audit.get("ngram_recall_5"),
                 "phi_replay_excess": audit.get("phi_replay_excess.all"),
+                "synthetic_mia_auc": audit.get("synthetic_mia_auc"),
+                "ner_mia_auc": audit.get("ner_mia_auc"),
                 "mia_loss_auc": audit.get("mia_loss_auc"),
             },
             "label_jsd_vs_real": annotation.get("label_jsd_vs_real"),
@@ -558,7 +560,9 @@ def render(
         "label JSD",
         "5-gram recall",
         "PHI replay excess",
-        "MIA AUC",
+        "data-only MIA AUC (shared text)",
+        "NER MIA AUC (shared model)",
+        "loss MIA AUC (adapted LLM, internal)",
         "partition wall s",
     ]
     quality, found = [], []
@@ -566,7 +570,7 @@ def render(
         name = _name(r, settings)
         if "left_out" in r:
             quality.append([*name, *[""] * len(paper_header), r["left_out"], *[""] * 7])
-            found.append([*name, r["left_out"], *[""] * 13])
+            found.append([*name, r["left_out"], *[""] * 15])
             continue
         m = r["measures"]
         quality.append(
@@ -588,8 +592,15 @@ def render(
                 _spread(volume.get("tokens_produced"), seeds, 0),
                 _spread(r["label_jsd_vs_real"], seeds),
                 _spread(privacy.get("ngram_recall_5"), seeds),
-                _spread(privacy.get("phi_replay_excess"), seeds),
-                _spread(privacy.get("mia_loss_auc"), seeds),
+                *(
+                    _spread(privacy.get(name), seeds)
+                    for name in (
+                        "phi_replay_excess",
+                        "synthetic_mia_auc",
+                        "ner_mia_auc",
+                        "mia_loss_auc",
+                    )
+                ),
                 f"{r['partition_seconds']:.0f}",
             ]
         )

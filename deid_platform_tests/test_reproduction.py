@@ -28,7 +28,7 @@ def seed_result(seed: int, blocked: bool) -> dict:
         "volume": produced_volume(
             4.0, {"tokens_generated": 380, "tokens_planned": 400}, {}, 2.5, True
         ),
-        "privacy": {"ngram_recall_5": 0.01, "mia_loss_auc": None},
+        "privacy": {"ngram_recall_5": 0.01, "synthetic_mia_auc": 0.625, "mia_loss_auc": None},
         "label_jsd_vs_real": 0.01,
         "under_represented_labels": [],
         "partition_seconds": 10.0,
@@ -78,3 +78,6 @@ def test_rows_over_seeds_keep_both_annotators_and_what_one_seed_left_out():
     assert "1.0 (labelled its text)" in text
     assert "0.900 ± 0.000 → 0.600 ± 0.000 (0.667 ± 0.000x)" in text  # the official script's
     assert "paper" not in render(rows, "heading").split("\n\n")[2]  # no paper column without one
+    # The attack on the shared text stands beside the internal one (none here: "–").
+    assert "| data-only MIA AUC (shared text) | NER MIA AUC (shared model) |" in text
+    assert "| 0.625 ± 0.000 | – | – |" in text
