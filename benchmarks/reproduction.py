@@ -569,8 +569,13 @@ def render(
     for r in rows:
         name = _name(r, settings)
         if "left_out" in r:
-            quality.append([*name, *[""] * len(paper_header), r["left_out"], *[""] * 7])
-            found.append([*name, r["left_out"], *[""] * 15])
+            # The reason stands where the first figure would; the rest of the row stays empty.
+            for cells_of, header, before in (
+                (quality, quality_header, paper_header),
+                (found, found_header, []),
+            ):
+                cells = [*name, *[""] * len(before), r["left_out"]]
+                cells_of.append([*cells, *[""] * (len(header) - len(cells))])
             continue
         m = r["measures"]
         quality.append(

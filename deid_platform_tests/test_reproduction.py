@@ -81,3 +81,7 @@ def test_rows_over_seeds_keep_both_annotators_and_what_one_seed_left_out():
     # The attack on the shared text stands beside the internal one (none here: "–").
     assert "| data-only MIA AUC (shared text) | NER MIA AUC (shared model) |" in text
     assert "| 0.625 ± 0.000 | – | – |" in text
+    # Every row of every table, the left-out one included, has as many cells as its header.
+    for table in (block for block in text.split("\n\n") if block.startswith("| fraction")):
+        lines = table.split("\n")
+        assert {line.count("|") for line in lines} == {lines[0].count("|")}
