@@ -77,3 +77,45 @@ def test_same_seed_gives_the_same_synthetic_text(platform_copy):
     materialize_assets(graph, instance, ["synthetic_text"], Partition("sv", "0.05"), config)
     rerun = read_jsonl(artifact(root, "synthetic_text", "0.05|sv", "text")).documents
     assert rerun and corpus_hash(rerun) == before.tags["dagster/data_version"]
+
+
+def test_corpus_chooses_its_notes_by_labels_out_of_a_pool(platform_copy):
+    """synthetic_text with a pool twice the volume, synthetic_corpus with select_by_labels: the
+    corpus holds the volume, chosen out of the whole annotated pool by `select_by_labels`."""
+    from deid_platform.core.synthesis import annotate_documents
+    from deid_platform.defs.synthetic import by_labels
+    from deid_platform.plumbing.store import ArtifactStore
+
+    root, instance, resources, _ = platform_copy
+    text_config = op_config("synthetic_text")
+    text_config["config"] = {**text_config["config"], "pool": 2.0}
+    config = {
+        "ops": {
+            "synthetic_text": text_config,
+            "synthetic_corpus": {"config": {"select_by_labels": True}},
+        }
+    }
+    partition = Partition("es", "1.0")
+    materialize_assets(
+        build(resources), instance, ["synthetic_text", "synthetic_corpus"], partition, config
+    )
+    text_meta = metadata(instance, "synthetic_text", partition.key)
+    meta = metadata(instance, "synthetic_corpus", partition.key)
+    assert text_meta["tokens_pool_target"] == int(2.0 * text_meta["tokens_target"])
+    assert meta["tokens_target"] == text_meta["tokens_target"] <= meta["tokens_produced"]
+    assert meta["tokens_produced"] < text_meta["tokens_produced"]
+    assert meta["volume_tokens"] < text_meta["volume_tokens"]
+
+    pool, _ = annotate_documents(
+        read_jsonl(artifact(root, "synthetic_text", partition.key, "text")).documents,
+        artifact(root, "annotator_model", partition.key, "model"),
+        [],
+    )
+    assert meta["pool_documents"] == len(pool) > meta["documents"]
+    subset = read_jsonl(artifact(root, "training_subset", partition.key, "documents")).documents
+    store = ArtifactStore(root=str(root / "storage"))
+    expected = by_labels(store, partition, pool, subset, meta["tokens_target"])
+    chosen = read_jsonl(artifact(root, "synthetic_corpus", partition.key, "documents")).documents
+    assert [d.id for d in chosen] == [d.id for d in expected]
+    # Not the text's first notes: the labels chose.
+    assert [d.id for d in chosen] != [d.id for d in pool[: len(chosen)]]

@@ -4,6 +4,7 @@ import random
 import pytest
 
 from deid_platform.core.documents import Document, Span
+from deid_platform.core.errors import UserError
 from deid_platform.core.synthesis import (
     clean,
     distinct_n,
@@ -74,9 +75,11 @@ def test_select_tokens_takes_the_prefix_that_reaches_the_tokens():
     assert len(select_tokens(docs, 10_000)) == 10
 
 
-def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target(monkeypatch):
+@pytest.mark.parametrize("pool", [1.0, 1.5])
+def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target(monkeypatch, pool):
     """Samples that end at EOS after a third of their planned length: the first round produces
-    about a third of the target, later rounds plan what is missing, and the corpus is cut to it."""
+    about a third of the target, later rounds plan what is missing, and the corpus is cut to it;
+    with a pool, to that multiple of the volume's target."""
     import torch
 
     from deid_platform.core.lm import generation
@@ -108,19 +111,32 @@ def test_generation_goes_on_in_rounds_until_the_produced_tokens_reach_the_target
             prompt_docs=notes,
             sampling=sampling,
             language="es",
+            pool=pool,
         )
 
     docs, stats = generate()
     real = sum(token_lengths(tokenizer, [d.text for d in notes]))
     assert stats["tokens_target"] == int(2.0 * real)
+    assert stats["tokens_pool_target"] == int(pool * stats["tokens_target"])
     assert stats["generation_rounds"] > 1
     assert stats["tokens_produced"] == sum(d.metadata["tokens"] for d in docs)
-    assert 1.0 <= stats["tokens_produced"] / stats["tokens_target"] <= 1.05
+    assert 1.0 <= stats["tokens_produced"] / stats["tokens_pool_target"] <= 1.05
     assert stats["volume_tokens"] == pytest.approx(stats["tokens_produced"] / real, abs=1e-3)
     assert stats["dropped_over_volume"] >= 0 and stats["documents"] == len(docs)
     assert token_lengths(tokenizer, [d.text for d in docs]) == [d.metadata["tokens"] for d in docs]
     again, _ = generate()
     assert [d.text for d in again] == [d.text for d in docs]
+    with pytest.raises(UserError, match="pool must be at least 1"):
+        generate_documents(
+            torch.nn.Linear(1, 1),
+            tokenizer,
+            train=notes,
+            reference=notes,
+            prompt_docs=notes,
+            sampling=sampling,
+            language="es",
+            pool=0.5,
+        )
 
 
 def test_under_represented_labels():

@@ -59,7 +59,7 @@ def test_ablation_assets_declare_the_partitions_they_read(platform):
     main = metadata(instance, "synthetic_corpus", ABLATED)
     assert meta["tokens_target"] == main["tokens_target"] > 0
     for corpus in (meta, main):
-        assert corpus["tokens_target"] <= corpus["tokens_selected"]
+        assert corpus["tokens_target"] <= corpus["tokens_produced"]
     full = metadata(instance, "synthetic_corpus", "1.0|es")["documents"]
     assert 0 < meta["documents"] < full
 

@@ -18,6 +18,7 @@ from typing import Any
 from scipy.spatial.distance import jensenshannon
 
 from deid_platform.core.documents import Document
+from deid_platform.core.errors import UserError
 from deid_platform.core.prompts import phi_strings, prompt_of, safe_prompt
 from deid_platform.core.records import Sampling
 
@@ -149,6 +150,7 @@ def generate_documents(
     sampling: Sampling,
     language: str,
     batch_size: int | None = 64,
+    pool: float = 1.0,
     provenance: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[Document], dict[str, float | int]]:
@@ -160,9 +162,12 @@ def generate_documents(
     tokens reach the target; the corpus is then cut to the target (`select_tokens`). Documents
     keep the plan's order. Prompts carry surrogates of the `language` in place of the PHI of the
     prompt documents (`core.prompts.safe_prompt`). `batch_size` None: as many samples as the free
-    memory holds."""
+    memory holds. `pool` above 1 generates that multiple of the target, for a corpus that
+    chooses its notes (`core.label_selection`); `tokens_target` stays the volume's."""
     from deid_platform.core.lm.generation import generate_batched
 
+    if pool < 1:
+        raise UserError(f"pool must be at least 1 (a multiple of the volume), got {pool}")
     lengths = token_lengths(tokenizer, [d.text for d in train])
     avoid = phi_strings(list(prompt_docs))
     safe = {
@@ -172,14 +177,15 @@ def generate_documents(
     prompts = {doc_id: prompt for doc_id, (prompt, _) in safe.items()}
     real_tokens = sum(token_lengths(tokenizer, [d.text for d in reference]))
     target = int(sampling.volume * real_tokens)
+    goal = int(pool * target)
     texts: list[str] = []
     plan: list[PlannedSample] = []
     ended: list[bool] = []
     tokens: list[int] = []
     rounds = new_tokens = planned = produced = seconds = 0
-    while produced < target and rounds < MAX_ROUNDS:
+    while produced < goal and rounds < MAX_ROUNDS:
         produce_rate = produced / planned if planned else 1.0
-        wanted = math.ceil((target - produced) / max(produce_rate, 0.05))
+        wanted = math.ceil((goal - produced) / max(produce_rate, 0.05))
         seed = sampling.seed * 1_000 + rounds
         more = plan_samples(prompt_docs, lengths, wanted, seed, sampling.prompt_words, prompts)
         log(f"round {rounds + 1}: generating {len(more)} samples, {wanted} tokens planned")
@@ -221,7 +227,7 @@ def generate_documents(
             )
             for i in keep
         ],
-        target,
+        goal,
     )
     produced = sum(d.metadata["tokens"] for d in documents)
     real_chars = sum(len(d.text) for d in reference)
@@ -232,6 +238,7 @@ def generate_documents(
         "dropped_over_volume": len(keep) - len(documents),
         "generation_rounds": rounds,
         "tokens_target": target,
+        "tokens_pool_target": goal,
         "tokens_planned": planned,
         "tokens_generated": new_tokens,
         "tokens_produced": produced,
@@ -290,12 +297,16 @@ def annotate_documents(
     )
     reporter = Reporter(lenient=True)
     kept = [d for d in annotated if check_document(d, "synthetic", reporter) is not None]
-    synthetic_labels, real_labels = label_distribution(kept), label_distribution(real)
-    stats = {
-        "documents": len(kept),
-        "spans": sum(len(d.spans) for d in kept),
-        "invalid_spans_or_documents": len(reporter.warnings),
+    return kept, {**label_stats(kept, real), "invalid_spans_or_documents": len(reporter.warnings)}
+
+
+def label_stats(documents: Sequence[Document], real: Sequence[Document]) -> dict[str, Any]:
+    """Counts of annotated synthetic documents and how their label distribution compares with
+    the real training documents'."""
+    synthetic_labels, real_labels = label_distribution(documents), label_distribution(real)
+    return {
+        "documents": len(documents),
+        "spans": sum(len(d.spans) for d in documents),
         "label_jsd_vs_real": round(jensen_shannon(synthetic_labels, real_labels), 4),
         "under_represented_labels": under_represented(synthetic_labels, real_labels),
     }
-    return kept, stats

@@ -25,9 +25,10 @@ from dagster import (
 
 from deid_platform.core.attacks.membership import membership_sets
 from deid_platform.core.canaries import drop_canary_documents, extracted
-from deid_platform.core.documents import corpus_hash, summarize
+from deid_platform.core.documents import Document, corpus_hash, summarize
 from deid_platform.core.formats.brat import write_brat
 from deid_platform.core.formats.jsonl import write_jsonl
+from deid_platform.core.label_selection import label_targets, select_by_labels
 from deid_platform.core.labels import label_set
 from deid_platform.core.lm.model import load_adapted_lm, load_tokenizer
 from deid_platform.core.privacy import (
@@ -42,6 +43,7 @@ from deid_platform.core.synthesis import (
     annotate_documents,
     generate_documents,
     generation_sources,
+    label_stats,
     select_tokens,
     token_lengths,
 )
@@ -104,6 +106,7 @@ def synthetic_text(
             language=language,
             batch_size=config.batch_size
             or store.lm_preset("adapted_llm", run.partition).generation_batch_size,
+            pool=config.pool,
             provenance={"adapted_llm": run.parent_version("adapted_llm")},
             log=run.log,
         )
@@ -203,6 +206,22 @@ def token_target(store: ArtifactStore, partition: Partition, generation: Synthet
     return int(generation.volume * sum(token_lengths(tokenizer, [d.text for d in subset])))
 
 
+def by_labels(
+    store: ArtifactStore,
+    partition: Partition,
+    pool: list[Document],
+    subset: list[Document],
+    target: int,
+) -> list[Document]:
+    """Notes of the annotated `pool` adding up to `target` generator tokens whose per-label PHI
+    counts fill the real subset's densities, both counted in the generator's tokens."""
+    tokenizer = load_tokenizer(store.model_dir("base_llm", Partition(partition.language)))
+    lengths = token_lengths(tokenizer, [d.text for d in subset])
+    real_tokens = {doc.id: n for doc, n in zip(subset, lengths, strict=True)}
+    targets = label_targets(subset, target, lambda doc: real_tokens[doc.id])
+    return select_by_labels(pool, targets, target, lambda doc: doc.metadata["tokens"])
+
+
 def corpus_asset(mode: Mode) -> AssetsDefinition:
     @fraction_asset(
         key=mode.key("synthetic_corpus"),
@@ -245,16 +264,29 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
             generation = store.generation(text_part)
             volume = generation.volume
             target = token_target(store, run.partition, generation)
-            docs = select_tokens(store.read_text(text_part), target)
-            selected = sum(d.metadata["tokens"] for d in docs)
             annotator_part = mode.reads(run.partition, "annotator")
-            docs, stats = annotate_documents(
-                docs,
-                store.model_dir("annotator_model", annotator_part),
-                subset,
-                device=compute.apply(),
-                log=run.log,
-            )
+            annotator = store.model_dir("annotator_model", annotator_part)
+            device = compute.apply()
+            if config.select_by_labels:
+                # The whole pool is annotated: the labels decide which notes are kept.
+                pool, stats = annotate_documents(
+                    store.read_text(text_part), annotator, subset, device=device, log=run.log
+                )
+                docs = by_labels(store, run.partition, pool, subset, target)
+                stats |= label_stats(docs, subset) | {"pool_documents": len(pool)}
+            else:
+                docs, stats = annotate_documents(
+                    select_tokens(store.read_text(text_part), target),
+                    annotator,
+                    subset,
+                    device=device,
+                    log=run.log,
+                )
+            selected = sum(d.metadata["tokens"] for d in docs)
+            stats |= {
+                "tokens_produced": selected,
+                "volume_tokens": round(volume * selected / max(1, target), 3),
+            }
             for doc in docs:
                 doc.metadata["annotator"] = run.parent_version("annotator_model")
             annotation = Annotation(
@@ -273,7 +305,6 @@ def corpus_asset(mode: Mode) -> AssetsDefinition:
                     "text_fraction": annotation.text_fraction,
                     "annotator_fraction": annotation.annotator_fraction,
                     "tokens_target": target,
-                    "tokens_selected": selected,
                     **{k: v for k, v in stats.items() if isinstance(v, int | float)},
                     "under_represented_labels": ", ".join(stats["under_represented_labels"]),
                     "labels": label_table(labels),

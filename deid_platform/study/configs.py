@@ -179,6 +179,12 @@ class SyntheticTextConfig(Config):
     batch_size: int | None = Field(
         default=None, description="Samples generated together. Unset: the LM preset's."
     )
+    pool: float = Field(
+        default=1.0,
+        description="Text generated, as a multiple of the volume (at least 1): above 1, a "
+        "synthetic corpus with select_by_labels chooses its notes out of the surplus; every "
+        "corpus still holds the volume. The leak audit reads all of it.",
+    )
     max_excess_phi_replay: float = Field(
         default=0.1,
         description="Leak gate: blocks when the lower bound of the 95 % interval of the PHI "
@@ -225,6 +231,13 @@ class SyntheticTextConfig(Config):
 
 
 class SyntheticCorpusConfig(Config):
+    select_by_labels: bool = Field(
+        default=False,
+        description="Choose the annotated notes so that each PHI label's count matches its "
+        "density per token in the real training subset (rare labels first: phones, faxes, "
+        "relatives), out of the synthetic text's pool (synthetic_text pool above 1); off: the "
+        "text's first notes.",
+    )
     preview_documents: int = Field(
         default=2,
         description="Synthetic notes previewed in metadata, PHI masked (annotated spans and every "
