@@ -62,3 +62,14 @@ def test_a_note_that_overshoots_a_filled_label_loses_to_one_that_does_not():
     lean = note("lean", ["NUMERO_FAX"])
     chosen = select_by_labels([dense, lean], {"NUMERO_FAX": 1.0, "FECHAS": 1.0}, budget=10)
     assert [d.id for d in chosen] == ["lean"]
+
+
+def test_a_pool_denser_than_the_real_notes_is_brought_down_to_their_density():
+    """Every generated note carries more dates than the real density: once the target is met, the
+    budget goes to the notes that add the fewest (a date-free note before a dense one that comes
+    first in the given order)."""
+    pool = [note(f"dense{i}", ["FECHAS"] * 4) for i in range(4)]
+    pool += [note(f"lean{i}", ["FECHAS"]) for i in range(2)] + [note("none", [])]
+    chosen = select_by_labels(pool, {"FECHAS": 2.0}, budget=30)
+    assert [d.id for d in chosen] == ["lean0", "lean1", "none"]
+    assert label_counts(chosen)["FECHAS"] == 2 < label_counts(pool[:3])["FECHAS"]

@@ -9,8 +9,10 @@ A note's gain is the share of each label's target it fills, less the share it ov
 label weighs the same, so a note with a fax number gains far more than one with another date, and
 a note that would push a label past its target counts against it. Gains only fall as targets
 fill, so a lazy greedy (best gain per token first, stale gains re-checked) picks as a full greedy
-would. Once no note gains anything, the rest of the budget is filled in the given order, as
-`select_volume` would."""
+would. It goes on past the point where no note gains anything: the rest of the budget then takes
+the notes that overshoot least per token (PHI-free notes first, in the given order), so that a
+pool denser in PHI than the real notes (MEDDOCAN's generators write 1.2 to 1.7 times the real
+density of dates, ages and places) is brought down to the real density rather than left at it."""
 
 from __future__ import annotations
 
@@ -59,7 +61,8 @@ def select_by_labels(
     tokens: Callable[[Document], int] = whitespace_tokens,
 ) -> list[Document]:
     """Documents (in their given order) adding up to at least `budget` tokens (or all of them),
-    chosen so that their per-label span counts fill `targets` (see `label_targets`)."""
+    chosen so that their per-label span counts come closest to `targets` (see
+    `label_targets`)."""
     targets = {label: t for label, t in targets.items() if t > 0}
     sizes = [max(1, tokens(doc)) for doc in documents]
     counts = [Counter(span.label for span in doc.spans) for doc in documents]
@@ -72,8 +75,6 @@ def select_by_labels(
     while heap and total < budget:
         _, i = heapq.heappop(heap)
         fresh = _gain(counts[i], filled, targets) / sizes[i]
-        if fresh <= 0:
-            continue
         if heap and fresh < -heap[0][0]:
             heapq.heappush(heap, (-fresh, i))
             continue
@@ -82,12 +83,6 @@ def select_by_labels(
         for label, n in counts[i].items():
             if label in filled:
                 filled[label] += n
-    for i, size in enumerate(sizes):
-        if total >= budget:
-            break
-        if i not in chosen:
-            chosen.add(i)
-            total += size
     return [doc for i, doc in enumerate(documents) if i in chosen]
 
 
