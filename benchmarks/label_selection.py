@@ -1,7 +1,8 @@
 """Label-balanced selection of synthetic notes against the first notes in generation order, at the
 same token budget: per label, spans per 10,000 tokens in the real training notes, in the whole
-annotated pool, in the generation-order prefix (`select_volume`, what synthetic_corpus keeps
-today) and in the label-balanced selection (`core.label_selection.select_by_labels`).
+annotated pool, in the generation-order prefix (`select_tokens`, what synthetic_corpus keeps by
+default) and in the label-balanced selection (`core.label_selection.select_by_labels`, what it
+keeps with `select_by_labels`).
 
     .venv/bin/python -m benchmarks.label_selection --threads 1 \\
         --synthetic STORE/synthetic_text/es/1.0/text.jsonl \\
@@ -26,7 +27,7 @@ from deid_platform.core.label_selection import (
 )
 from deid_platform.core.ner.model import load_model
 from deid_platform.core.ner.predict import predict_documents
-from deid_platform.core.synthesis import jensen_shannon, label_distribution, select_volume
+from deid_platform.core.synthesis import jensen_shannon, label_distribution, select_tokens
 
 
 def main() -> None:
@@ -47,9 +48,9 @@ def main() -> None:
     started = time.time()
     balanced = select_by_labels(pool, label_targets(real, budget), budget)
     seconds = time.time() - started
-    # select_volume counts characters: the budget in characters at the pool's own ratio.
-    chars_per_token = sum(len(d.text) for d in pool) / max(1, sum(map(whitespace_tokens, pool)))
-    prefix = select_volume(pool, int(budget * chars_per_token))
+    # select_tokens counts generator tokens: the budget in them at the pool's own ratio.
+    ratio = sum(d.metadata["tokens"] for d in pool) / max(1, sum(map(whitespace_tokens, pool)))
+    prefix = select_tokens(pool, int(budget * ratio))
     selections = {"pool": pool, "prefix": prefix, "balanced": balanced}
     print(f"real {len(real)} notes; budget {budget} tokens; {machine()}")
     print(label_count_table(real, selections))

@@ -41,7 +41,7 @@ def test_once_targets_are_filled_the_rest_comes_in_order():
     pool = [note(f"d{i}", []) for i in range(5)] + [note("fax", ["NUMERO_FAX"])]
     chosen = select_by_labels(pool, {"NUMERO_FAX": 1.0}, budget=30)
     assert [d.id for d in chosen] == ["d0", "d1", "fax"]
-    # Without any PHI to match, it is the prefix `select_volume` would take.
+    # Without any PHI to match, it is the prefix `select_tokens` would take.
     assert select_by_labels(pool[:5], {"NUMERO_FAX": 1.0}, budget=30) == pool[:3]
     # A budget beyond the pool keeps everything.
     assert select_by_labels(pool, {}, budget=10_000) == pool
