@@ -4,15 +4,17 @@
 - `volume`: synthetic volume 0.05, 1 and 4 times the real training text, two rows each: the
   synthetic NER model trained for as many updates as the real annotator (the platform's default,
   `match_annotator_updates`), and for as many epochs as the annotator (updates grow with the
-  volume), the second model trained on the same synthetic corpus;
+  volume), the second model trained on the same synthetic corpus. Every volume shares one seed's
+  annotator and adapted LLM (the text and what is downstream of it are materialized again), so
+  the rows differ by the volume alone;
 - `generator-size`: two sizes of the embedded base LM (layers x width), everything else equal.
 
     OMP_NUM_THREADS=2 .venv/bin/python -u -m benchmarks.paper_ablations volume --seeds 3
     OMP_NUM_THREADS=2 .venv/bin/python -u -m benchmarks.paper_ablations generator-size \\
         --sizes 2x128,4x256
 
-Each setting runs in `--out/<setting>/seed-N`. The markdown goes into benchmarks/RESULTS.md
-(unless --no-results); the last line is one JSON object.
+Each seed runs in `--out/volumes/seed-N` or `--out/generator-<size>/seed-N`. The markdown goes
+into benchmarks/RESULTS.md (unless --no-results); the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def main() -> None:
     args = parse()
     study = study_of(args)
     configure(study, [FULL])
+    from dagster import AssetKey
+
     from deid_platform.study.modes import MAIN
 
     recipe = load_study_recipe(args)
@@ -78,18 +82,32 @@ def main() -> None:
                 f"recipe {recipe.name} sets the synthetic NER model's epochs: the matched-updates "
                 "row needs them unset"
             )
-        for volume in [float(v) for v in args.volumes.split(",")]:
+        volumes = [float(v) for v in args.volumes.split(",")]
 
-            def one_volume(run, volume: float = volume) -> None:  # noqa: ANN001 - a SeedRun
-                run.pipeline([FULL])
-                run.score(FULL, MAIN, f"{volume:g}x, matched updates")
-                key = MAIN.key("synthetic_ner_model")
-                run.rerun(FULL, key, match_annotator_updates=False)
-                run.score(FULL, MAIN, f"{volume:g}x, matched epochs", variant="matched-epochs")
+        def all_volumes(run) -> None:  # noqa: ANN001 - a SeedRun
+            # One annotator and one adapted LLM for every volume: only the text's volume and
+            # what is downstream of it change between rows.
+            for volume in volumes:
+                at_volume = run.recipe.with_config("synthetic_text", volume=volume)
+                if volume == volumes[0]:
+                    run.pipeline([FULL])
+                else:
+                    run.rerun(FULL, downstream, at_volume)
+                run.score(FULL, MAIN, f"{volume:g}x, matched updates", variant=f"{volume:g}x")
+                epochs = at_volume.with_config(ner.to_user_string(), match_annotator_updates=False)
+                run.rerun(FULL, [ner], epochs)
+                run.score(FULL, MAIN, f"{volume:g}x, matched epochs", variant=f"{volume:g}x-epochs")
 
-            seeded = recipe.with_config("synthetic_text", volume=volume)
-            folder = study.out / f"volume-{volume:g}"
-            results += run_seeds(study, seeded, seeds_of(args.seeds), folder, one_volume)
+        ner = MAIN.key("synthetic_ner_model")
+        downstream = [
+            AssetKey("synthetic_text"),
+            MAIN.key("synthetic_corpus"),
+            ner,
+            AssetKey("privacy_audit"),
+        ]
+        seeded = recipe.with_config("synthetic_text", volume=volumes[0])
+        folder = study.out / "volumes"
+        results += run_seeds(study, seeded, seeds_of(args.seeds), folder, all_volumes)
     else:
         for spec in args.sizes.split(","):
 

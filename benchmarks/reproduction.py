@@ -216,18 +216,19 @@ class SeedRun:
             )
         )
 
-    def rerun(self, fraction: str, asset: Any, **config: Any) -> None:
-        """Materializes one asset again with some config replaced (the store keeps the rest)."""
+    def rerun(self, fraction: str, assets: Sequence[Any], recipe: Any = None) -> None:
+        """Materializes `assets` of one fraction again under `recipe` (this run's by default),
+        reading what the store holds upstream."""
         from deid_platform.partitions import Partition
         from deid_platform.runners.pipeline import rerun_assets
 
-        run_config = self.recipe.with_config(asset.to_user_string(), **config).run_config()
+        run_config = (recipe or self.recipe).run_config()
         self._timed(
             lambda instance: rerun_assets(
                 instance,
                 "synthesize_fraction",
                 Partition(self.study.language, fraction),
-                [asset],
+                assets,
                 run_config,
                 log_file=self.folder / "dagster.log",
             )
