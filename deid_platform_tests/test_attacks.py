@@ -6,7 +6,11 @@ import re
 import numpy as np
 import pytest
 
-from deid_platform.core.attacks.membership import attack_figures, membership_sets
+from deid_platform.core.attacks.membership import (
+    MembershipSets,
+    attack_figures,
+    membership_sets,
+)
 from deid_platform.core.attacks.overlap import ngram_baseline, run_baseline
 from deid_platform.core.attacks.replay import matched_strings, phi_replay
 from deid_platform.core.attacks.resampling import with_interval
@@ -35,16 +39,36 @@ def test_attack_figures_separate_planted_members_and_not_shuffled_ones():
     assert shuffled["x_auc_low"] < 0.5 < shuffled["x_auc_high"]
 
 
+def documents(texts: list[str], prefix: str) -> list[Document]:
+    return [Document(f"{prefix}{i}", text) for i, text in enumerate(texts)]
+
+
 def test_data_only_attack_finds_notes_copied_into_the_synthetic_text():
-    members, others, reference = notes(30, 1), notes(30, 2), notes(60, 3)
+    members, others = notes(30, 1), notes(30, 2)
+    sets = MembershipSets(
+        documents(members, "m"), documents(others, "n"), documents(notes(60, 3), "r"), True
+    )
     # A memorizer writes its training notes back; an honest generator writes other notes.
     memorized = members * 2 + notes(20, 4)
-    scores = data_only_scores(memorized, members + others, reference)
-    figures = attack_figures("synthetic_mia", scores[:30], scores[30:])
+    figures = attack_figures("synthetic_mia", *data_only_scores(memorized, sets))
     assert figures["synthetic_mia_auc"] > 0.95 and figures["synthetic_mia_auc_low"] > 0.6
-    honest = data_only_scores(notes(80, 5), members + others, reference)
-    figures = attack_figures("synthetic_mia", honest[:30], honest[30:])
+    figures = attack_figures("synthetic_mia", *data_only_scores(notes(80, 5), sets))
     assert figures["synthetic_mia_auc_low"] < 0.6
+
+
+def test_data_only_scores_come_back_in_the_sets_order_and_no_note_calibrates_itself():
+    sets = MembershipSets(
+        documents(notes(7, 1), "m"), documents(notes(7, 2), "n"), documents(notes(4, 3), "r"), True
+    )
+    # One member and one non-member (an odd and an even position) copied into the text.
+    copied = [sets.members[3].text, sets.nonmembers[4].text] * 5 + notes(20, 4)
+    members, nonmembers = data_only_scores(copied, sets)
+    assert int(np.argmax(members)) == 3 and int(np.argmax(nonmembers)) == 4
+    for half in (0, 1):
+        calibration = {d.id for d in sets.calibration(half)}
+        assert {d.id for d in sets.reference} <= calibration
+        assert not calibration & {d.id for d in sets.nonmembers[half::2]}
+        assert {d.id for d in sets.nonmembers[1 - half :: 2]} <= calibration
 
 
 def test_witten_bell_lm_prefers_what_it_saw_and_gives_unseen_words_mass():
@@ -61,9 +85,11 @@ def test_membership_sets_prefer_unused_training_notes_and_balance():
     sets = membership_sets(train[:10], splits, 200, seed=0)
     assert sets.unused_train and len(sets.members) == len(sets.nonmembers) == 10
     assert {d.id for d in sets.nonmembers + sets.reference} == {f"t{i}" for i in range(10, 40)}
+    # Every note of a small pool is scored: cross-fitting calibrates without holding any back.
     full = membership_sets(train, splits, 200, seed=0)
-    assert not full.unused_train and len(full.members) == len(full.nonmembers) == 5
-    assert not {d.id for d in full.nonmembers} & {d.id for d in full.reference}
+    assert not full.unused_train and len(full.members) == len(full.nonmembers) == 10
+    assert {d.id for d in full.nonmembers} == {f"d{i}" for i in range(10)} and not full.reference
+    assert len(membership_sets(train, splits, 6, seed=0).members) == 6
 
 
 def doc(doc_id: str, text: str, *phi: str) -> Document:

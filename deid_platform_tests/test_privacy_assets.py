@@ -37,8 +37,8 @@ def test_privacy_audit_numbers(platform):
     assert -1.0 <= meta["phi_replay_excess"] <= 1.0
     assert 0.0 <= meta["mia_loss_auc"] <= 1.0 and 0.0 <= meta["mia_zlib_tpr_at_1pct_fpr"] <= 1.0
     # All 20 training notes are members at 1.0: no unused training note, so the 10 notes of the
-    # other splits are the pool, half of them scored (balanced), half calibrating the attack.
-    assert meta["mia_members"] == meta["mia_nonmembers"] == 5
+    # other splits are the pool, every one scored (balanced: 10 of the 20 members).
+    assert meta["mia_members"] == meta["mia_nonmembers"] == 10
     assert meta["mia_nonmembers_from"] == "notes of the other splits"
     for attack in ("synthetic_mia", "ner_mia", "mia_loss"):
         assert meta[f"{attack}_auc_low"] <= meta[f"{attack}_auc"] <= meta[f"{attack}_auc_high"]

@@ -143,13 +143,8 @@ def text_audit(
     out["documents_over_run_threshold"] = sum(run > threshold for run in runs)
     out["run_threshold"] = threshold
     if sets and sets.members and sets.nonmembers:
-        scores = data_only_scores(
-            synthetic,
-            [d.text for d in sets.members + sets.nonmembers],
-            [d.text for d in sets.reference],
-        )
-        count = len(sets.members)
-        out |= attack_figures("synthetic_mia", scores[:count], scores[count:], seed=seed)
+        members, nonmembers = data_only_scores(synthetic, sets)
+        out |= attack_figures("synthetic_mia", members, nonmembers, seed=seed)
         out["synthetic_mia_nonmembers_unused_train"] = float(sets.unused_train)
     return out
 

@@ -205,9 +205,10 @@ class SyntheticTextConfig(Config):
         "membership inference AUC against the synthetic text lies above this (0.5: chance).",
     )
     mia_documents: int = Field(
-        default=200,
+        default=250,
         description="Members and non-members scored by the data-only membership inference "
-        "(each, at most; at most half the non-member pool, the rest calibrates the attack).",
+        "(each, at most): each half of them is calibrated on the other half's non-members and "
+        "the rest of the non-member pool.",
     )
     seed: int = SEED
 
@@ -247,7 +248,8 @@ class SyntheticCorpusConfig(Config):
 
 class PrivacyAuditConfig(Config):
     mia_documents: int = Field(
-        default=200, description="Members and non-members sampled for membership inference (each)."
+        default=250,
+        description="Members and non-members sampled for membership inference (each, at most).",
     )
     max_ner_mia_auc: float = Field(
         default=0.6,

@@ -15,13 +15,21 @@ from deid_platform.core.documents import Document
 
 @dataclass(frozen=True)
 class MembershipSets:
-    """Balanced members and non-members to score, and the real notes left over for the attacker's
-    reference model (never scored). `unused_train` says where the non-members come from."""
+    """Balanced members and non-members to score, and the real notes of the non-member pool left
+    over (never scored; they calibrate an attack's reference model). `unused_train` says where
+    the non-members come from."""
 
     members: list[Document]
     nonmembers: list[Document]
     reference: list[Document]
     unused_train: bool
+
+    def calibration(self, half: int) -> list[Document]:
+        """Cross-fitting for an attack with a reference model: the members and non-members at
+        positions `half`, `half` + 2, ... (half 0 or 1) are calibrated on the leftover pool and
+        the other half's non-members, so that every non-member is scored and none calibrates its
+        own score; members and non-members of one half share one calibration."""
+        return self.reference + self.nonmembers[1 - half :: 2]
 
 
 def membership_sets(
@@ -29,8 +37,8 @@ def membership_sets(
 ) -> MembershipSets:
     """Members: the LLM's training notes. Non-members: training notes outside the subset where
     there are enough of them (the same distribution as the members), otherwise the other splits'
-    notes (no model trained on them; dev opens the prompts, whose PHI is replaced). Half of the
-    non-member pool at most is scored, so that the rest can calibrate a reference model."""
+    notes (no model trained on them; dev opens the prompts, whose PHI is replaced). As many of
+    each as the smaller side allows, `wanted` at most; the pool's rest is `reference`."""
     seen_ids = {doc.id for doc in seen}
     unused = [doc for doc in splits.get("train", ()) if doc.id not in seen_ids]
     count = min(wanted, len(seen))
@@ -40,7 +48,7 @@ def membership_sets(
         if unused_train
         else [d for s, docs in splits.items() if s != "train" for d in docs if d.id not in seen_ids]
     )
-    count = min(count, len(pool) // 2) if len(pool) > 1 else min(count, len(pool))
+    count = min(count, len(pool))
     rng = random.Random(seed)
     members = rng.sample(list(seen), count)
     shuffled = rng.sample(pool, len(pool))

@@ -11,6 +11,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from deid_platform.core.attacks.membership import MembershipSets
+
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -60,17 +62,22 @@ class WittenBellLM:
 
 
 def data_only_scores(
-    synthetic: Sequence[str],
-    targets: Sequence[str],
-    reference: Sequence[str],
-    order: int = 3,
-) -> list[float]:
-    """Per target note: its mean log-likelihood under an LM of the synthetic text minus that under
-    an LM of the `reference` notes (none: uncalibrated). Higher means more likely a member."""
+    synthetic: Sequence[str], sets: MembershipSets, order: int = 3
+) -> tuple[list[float], list[float]]:
+    """Per member and per non-member of `sets`: its mean log-likelihood under an LM of the
+    synthetic text minus that under a reference LM of real notes outside its own half
+    (`MembershipSets.calibration`; no such notes: uncalibrated). Higher means more likely a
+    member."""
     attacker = WittenBellLM(synthetic, order)
-    calibration = WittenBellLM(reference, order) if reference else None
-    return [
-        attacker.mean_log_probability(text)
-        - (calibration.mean_log_probability(text) if calibration else 0.0)
-        for text in targets
-    ]
+    members = [0.0] * len(sets.members)
+    nonmembers = [0.0] * len(sets.nonmembers)
+    for half in (0, 1):
+        notes = sets.calibration(half)
+        reference = WittenBellLM([d.text for d in notes], order) if notes else None
+        for scores, docs in ((members, sets.members), (nonmembers, sets.nonmembers)):
+            scores[half::2] = [
+                attacker.mean_log_probability(doc.text)
+                - (reference.mean_log_probability(doc.text) if reference else 0.0)
+                for doc in docs[half::2]
+            ]
+    return members, nonmembers
