@@ -2,11 +2,11 @@
 `reproduce_paper` (seeds, split, metrics, intervals, per-label tables):
 
 - `volume`: synthetic volume 0.05, 1 and 4 times the real training text, two rows each: the
-  synthetic NER model trained for as many updates as the real annotator (the platform's default,
-  `match_annotator_updates`), and for as many epochs as the annotator (updates grow with the
-  volume), the second model trained on the same synthetic corpus. Every volume shares one seed's
-  annotator and adapted LLM (the text and what is downstream of it are materialized again), so
-  the rows differ by the volume alone;
+  synthetic NER model trained for as many updates as the real annotator
+  (`match_annotator_updates`), and for as many epochs as the annotator (the platform's default;
+  updates grow with the volume), the second model trained on the same synthetic corpus. Every
+  volume shares one seed's annotator and adapted LLM (the text and what is downstream of it are
+  materialized again), so the rows differ by the volume alone;
 - `generator-size`: two sizes of the embedded base LM (layers x width), everything else equal.
 
     OMP_NUM_THREADS=2 .venv/bin/python -u -m benchmarks.paper_ablations volume --seeds 3
@@ -105,7 +105,9 @@ def main() -> None:
             ner,
             AssetKey("privacy_audit"),
         ]
-        seeded = recipe.with_config("synthetic_text", volume=volumes[0])
+        seeded = recipe.with_config("synthetic_text", volume=volumes[0]).with_config(
+            ner.to_user_string(), match_annotator_updates=True
+        )
         folder = study.out / "volumes"
         results += run_seeds(study, seeded, seeds_of(args.seeds), folder, all_volumes)
     else:
