@@ -6,7 +6,8 @@
   (`match_annotator_updates`), and for as many epochs as the annotator (the platform's default;
   updates grow with the volume), the second model trained on the same synthetic corpus. Every
   volume shares one seed's annotator and adapted LLM (the text and what is downstream of it are
-  materialized again), so the rows differ by the volume alone;
+  materialized again), so the rows differ by the volume alone. `--volumes 4 --fraction 0.25`
+  compares the two NER schedules at another fraction;
 - `generator-size`: two sizes of the embedded base LM (layers x width), everything else equal.
 
     OMP_NUM_THREADS=2 .venv/bin/python -u -m benchmarks.paper_ablations volume --seeds 3
@@ -44,6 +45,9 @@ def parse() -> argparse.Namespace:
     volume = commands.add_parser("volume", help="synthetic volume 0.05 / 1 / 4 at full data")
     add_study_options(volume, out="benchmarks/out/ablation-volume")
     volume.add_argument("--volumes", default="0.05,1,4")
+    volume.add_argument(
+        "--fraction", default=FULL, help="the data fraction every volume is generated for"
+    )
     size = commands.add_parser("generator-size", help="two base LM sizes at full data")
     add_study_options(size, out="benchmarks/out/ablation-generator-size")
     size.add_argument(
@@ -69,7 +73,8 @@ def llama_size(spec: str) -> dict[str, int]:
 def main() -> None:
     args = parse()
     study = study_of(args)
-    configure(study, [FULL])
+    fraction = getattr(args, "fraction", FULL)
+    configure(study, [fraction])
     from dagster import AssetKey
 
     from deid_platform.study.modes import MAIN
@@ -90,13 +95,15 @@ def main() -> None:
             for volume in volumes:
                 at_volume = run.recipe.with_config("synthetic_text", volume=volume)
                 if volume == volumes[0]:
-                    run.pipeline([FULL])
+                    run.pipeline([fraction])
                 else:
-                    run.rerun(FULL, downstream, at_volume)
-                run.score(FULL, MAIN, f"{volume:g}x, matched updates", variant=f"{volume:g}x")
+                    run.rerun(fraction, downstream, at_volume)
+                run.score(fraction, MAIN, f"{volume:g}x, matched updates", variant=f"{volume:g}x")
                 epochs = at_volume.with_config(ner.to_user_string(), match_annotator_updates=False)
-                run.rerun(FULL, [ner], epochs)
-                run.score(FULL, MAIN, f"{volume:g}x, matched epochs", variant=f"{volume:g}x-epochs")
+                run.rerun(fraction, [ner], epochs)
+                run.score(
+                    fraction, MAIN, f"{volume:g}x, matched epochs", variant=f"{volume:g}x-epochs"
+                )
 
         ner = MAIN.key("synthetic_ner_model")
         downstream = [
@@ -123,7 +130,9 @@ def main() -> None:
             folder = study.out / f"generator-{spec}"
             results += run_seeds(study, sized, seeds_of(args.seeds), folder, one_size)
     paper = paper_column(args, study.corpus_name)
-    publish(study, args, recipe, results, f"paper_ablations:{args.ablation}", paper)
+    # Another fraction's schedule comparison keeps a RESULTS.md block of its own.
+    name = f"paper_ablations:{args.ablation}" + (f"@{fraction}" if fraction != FULL else "")
+    publish(study, args, recipe, results, name, paper)
 
 
 def paper_column(args: argparse.Namespace, corpus: str):  # noqa: ANN201 - row -> cell
@@ -132,7 +141,7 @@ def paper_column(args: argparse.Namespace, corpus: str):  # noqa: ANN201 - row -
     the generator. The paper's other volumes and its smaller generator are not in the project's
     sources (/work/shared/DESIGN.md), nor the generator of its Swedish runs."""
     headline = PAPER.get(corpus, {}).get(FULL)
-    if not headline:
+    if not headline or getattr(args, "fraction", FULL) != FULL:
         return None
     cell = f"{headline[0]:.3f} → {headline[1]:.3f} (95 %)"
     if args.ablation == "volume":
