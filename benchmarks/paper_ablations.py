@@ -129,19 +129,19 @@ def main() -> None:
             )
             folder = study.out / f"generator-{spec}"
             results += run_seeds(study, sized, seeds_of(args.seeds), folder, one_size)
-    paper = paper_column(args, study.corpus_name)
+    paper = paper_column(args, study.corpus_name, fraction)
     # Another fraction's schedule comparison keeps a RESULTS.md block of its own.
     name = f"paper_ablations:{args.ablation}" + (f"@{fraction}" if fraction != FULL else "")
     publish(study, args, recipe, results, name, paper)
 
 
-def paper_column(args: argparse.Namespace, corpus: str):  # noqa: ANN201 - row -> cell
+def paper_column(args: argparse.Namespace, corpus: str, fraction: str):  # noqa: ANN201 - row -> cell
     """The paper's headline figure beside the row of its setting: 95 % of the data, 4x volume
     and NER trained for a fixed number of epochs (matched epochs), on MEDDOCAN with FLOR-6.3B as
     the generator. The paper's other volumes and its smaller generator are not in the project's
     sources (/work/shared/DESIGN.md), nor the generator of its Swedish runs."""
     headline = PAPER.get(corpus, {}).get(FULL)
-    if not headline or getattr(args, "fraction", FULL) != FULL:
+    if not headline or fraction != FULL:
         return None
     cell = f"{headline[0]:.3f} → {headline[1]:.3f} (95 %)"
     if args.ablation == "volume":

@@ -93,9 +93,8 @@ class _SyntheticNer(_NerTraining):
         "epochs, as many as the real annotator, so 4x text takes four times its updates; true "
         "trains for as many updates as the annotator of the fraction (the epochs times the "
         "fraction's real text over the synthetic text: at 4x the whole corpus and fraction f, "
-        "f/4 of the epochs and of the time). On "
-        "MEDDOCAN dev (benchmarks/RESULTS.md) true lost 0.03x token F1 at full data and 0.10x "
-        "at 25 %.",
+        "f/4 of the epochs and of the time). On MEDDOCAN dev (benchmarks/RESULTS.md) true lost "
+        "0.03x of the token F1 ratio at full data and 0.10x at 25 %.",
     )
 
 
